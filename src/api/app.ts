@@ -1,0 +1,97 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
+import { Histogram } from 'prom-client';
+import type { Logger } from '../common/logger.js';
+import type { TokenService } from '../core/tokens/token-service.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './error-handler.js';
+import { ErrorSchema } from './schemas.js';
+
+export type App = FastifyInstance<
+  import('node:http').Server, import('node:http').IncomingMessage, import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger, TypeBoxTypeProvider
+>;
+
+/** A route module: registers its routes on the app. */
+export type RouteModule = (app: App) => void | Promise<void>;
+
+export interface AppDeps {
+  logger: Logger;
+  tokens: TokenService;
+  metrics: Registry;
+  version: string;
+  bodyLimitBytes: number;
+  routes: RouteModule[];
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    // Per-request logs are left out (info level); failures are logged by the error handler.
+    loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }),
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // The daemon waits for in-flight requests itself during shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.addSchema(ErrorSchema);
+  installErrorHandler(app, deps.logger);
+
+  const duration = new Histogram({
+    name: 'berth_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [deps.metrics],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'berth',
+        version: deps.version,
+        description: 'Control plane for AI-agent runtimes in containers. Every /v1 route needs `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const redocJs = readRedocBundle();
+  app.get('/redoc', { schema: { hide: true } }, async (_req, reply) => {
+    void reply.type('text/html').send(REDOC_HTML);
+  });
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_req, reply) => {
+    void reply.type('application/javascript').header('cache-control', 'max-age=86400').send(redocJs);
+  });
+
+  installAuth(app, deps.tokens);
+  for (const register of deps.routes) await register(app);
+  return app;
+}
+
+function readRedocBundle(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8');
+  } catch {
+    return 'document.body.textContent = "ReDoc bundle missing: run npm ci";';
+  }
+}
+
+const REDOC_HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>berth API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc><script src="/redoc/redoc.standalone.js"></script></body></html>`;

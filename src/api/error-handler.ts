@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { BerthError, ErrorCodes, type ErrorCode } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** Turns `/body/env/FOO` (or `body.env.FOO`) into `env.FOO`. */
+function fieldOf(error: FastifyError): string | undefined {
+  const v = error.validation?.[0];
+  if (!v) return undefined;
+  const base = (v.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean);
+  const params = v.params as Record<string, unknown> | undefined;
+  const extra = params?.missingProperty ?? params?.additionalProperty ?? params?.propertyName;
+  if (typeof extra === 'string') base.push(extra);
+  return base.join('.') || error.validationContext || undefined;
+}
+
+/**
+ * The one error boundary: every failure leaves as `{error:{code,message}}` with a stable code
+ * and the right status; stack traces stay in the log.
+ */
+export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((error: FastifyError | BerthError, request, reply) => {
+    let status: number;
+    let body: ErrorBody;
+    if (error instanceof BerthError) {
+      status = error.status;
+      body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+    } else if (error.validation) {
+      const field = fieldOf(error);
+      const v = error.validation[0];
+      const message = v?.message ?? 'invalid input';
+      status = 400;
+      body = { error: { code: 'INVALID_INPUT', message: field ? `${field}: ${message}` : message, ...(field ? { field } : {}) } };
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      body = { error: { code: 'BODY_TOO_LARGE', message: `request body is larger than the limit of ${app.initialConfig.bodyLimit ?? 0} bytes` } };
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      status = 415;
+      body = { error: { code: 'INVALID_INPUT', message: 'send application/json' } };
+    } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      body = { error: { code: 'INVALID_INPUT', message: error.message } };
+    } else {
+      status = 500;
+      body = { error: { code: 'INTERNAL', message: 'internal error; see the berth log' } };
+    }
+    if (status >= 500 && status !== 503) logger.error({ err: error, url: request.url }, 'request failed');
+    void reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ErrorCodes[code];
+}

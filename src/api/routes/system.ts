@@ -1,0 +1,73 @@
+import { Type } from '@sinclair/typebox';
+import type { Registry } from 'prom-client';
+import type { HealthRegistry } from '../../common/health.js';
+import type { Store } from '../../store/store.js';
+import type { App } from '../app.js';
+
+export interface SystemDeps {
+  version: string;
+  startedAt: number;
+  now: () => number;
+  health: HealthRegistry;
+  store: Store;
+  metrics: Registry;
+  isReady: () => boolean;
+}
+
+const Component = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
+
+/** Unauthenticated probes for operators and load balancers: /health, /ready, /metrics, /openapi.json. */
+export function systemRoutes(deps: SystemDeps) {
+  return (app: App): void => {
+    app.get('/health', {
+      schema: {
+        summary: 'Liveness and the status of each component',
+        tags: ['system'],
+        response: {
+          200: Type.Object({
+            status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+            version: Type.String(),
+            uptimeSeconds: Type.Number(),
+            ready: Type.Boolean(),
+            components: Type.Record(Type.String(), Component),
+          }),
+        },
+      },
+    }, async () => {
+      const components = deps.health.snapshot();
+      const degraded = Object.values(components).some((c) => c.status === 'down' || c.status === 'degraded');
+      return {
+        status: degraded ? 'degraded' as const : 'ok' as const,
+        version: deps.version,
+        uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 100) / 10,
+        ready: deps.isReady(),
+        components,
+      };
+    });
+
+    app.get('/ready', {
+      schema: {
+        summary: 'Ready to serve: boot complete and the store answers',
+        tags: ['system'],
+        response: { 200: Type.Object({ ready: Type.Literal(true) }), 503: Type.Object({ ready: Type.Literal(false), reason: Type.String() }) },
+      },
+    }, async (_req, reply) => {
+      if (!deps.isReady()) return reply.status(503).send({ ready: false, reason: 'booting' });
+      try {
+        await deps.store.ping();
+      } catch (error) {
+        return reply.status(503).send({ ready: false, reason: (error as Error).message });
+      }
+      return { ready: true as const };
+    });
+
+    app.get('/metrics', {
+      schema: { summary: 'Prometheus metrics', tags: ['system'], produces: ['text/plain'], response: { 200: Type.String() } },
+    }, async (_req, reply) => {
+      void reply.type(deps.metrics.contentType);
+      return deps.metrics.metrics();
+    });
+
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The one error type of berth. Every failure that crosses a module boundary is a BerthError
+ * with a stable code; the HTTP layer maps codes to statuses, the CLI maps them to exit codes.
+ * Codes are part of the public contract: add freely, never rename.
+ */
+export const ErrorCodes = {
+  INVALID_INPUT: 400,
+  INVALID_CONFIG: 400,
+  BODY_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  INSTANCE_NOT_FOUND: 404,
+  CONTAINER_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  PLAN_NOT_FOUND: 400,
+  IMAGE_NOT_FOUND: 422,
+  IMAGE_NOT_ALLOWED: 400,
+  CONFLICT: 409,
+  INSTANCE_CONFLICT: 409,
+  PORTS_EXHAUSTED: 409,
+  SUBNETS_EXHAUSTED: 409,
+  INVALID_STATE: 409,
+  RATE_LIMITED: 429,
+  RUNTIME_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
+  NOT_READY: 503,
+  AGENT_UNAVAILABLE: 503,
+  TIMEOUT: 504,
+  RUNTIME_ERROR: 502,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface BerthErrorOptions {
+  /** The request field at fault, for INVALID_INPUT: a dotted path such as `env.FOO`. */
+  field?: string;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.field = options.field;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ErrorCodes[this.code];
+  }
+
+  static invalid(field: string, message: string): BerthError {
+    return new BerthError('INVALID_INPUT', `${field}: ${message}`, { field });
+  }
+}
+
+export function isBerthError(value: unknown): value is BerthError {
+  return value instanceof BerthError;
+}
+
+/** A short, safe description of any thrown value, for logs and events. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,24 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values never reach a log line, wherever they appear. */
+const REDACT = [
+  'token', '*.token', 'secrets', '*.secrets', 'authorization', '*.authorization',
+  'req.headers.authorization', 'headers.authorization', 'databaseUrl', '*.databaseUrl', 'password', '*.password',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, base: { svc: 'berth' }, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
+}
+
+/** Replaces a URL's password with `***`, for logging connection strings. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

@@ -1,0 +1,140 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The single source of berth's configuration: types, defaults and limits. The loader fills
+ * defaults, layers file → env → flags, and validates against this schema once at boot.
+ */
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
+
+const Seconds = (def: number, min = 0) => Type.Number({ default: def, minimum: min });
+
+export const HealthDefaultsSchema = Type.Object({
+  path: Type.String({ default: '/health', pattern: '^/[A-Za-z0-9._~!$&\'()*+,;=:@%/?-]*$' }),
+  intervalSeconds: Seconds(30, 1),
+  timeoutSeconds: Seconds(5, 1),
+  failureThreshold: Type.Integer({ default: 3, minimum: 1 }),
+  successThreshold: Type.Integer({ default: 1, minimum: 1 }),
+  startPeriodSeconds: Seconds(10, 0),
+}, { additionalProperties: false, default: {} });
+
+export const RestartPolicySchema = Type.Object({
+  /** First restart delay; doubles per consecutive restart. */
+  baseDelaySeconds: Seconds(10, 0),
+  maxDelaySeconds: Seconds(300, 0),
+  jitter: Type.Number({ default: 0.2, minimum: 0, maximum: 1 }),
+  /** Running this long without a failure resets the backoff. */
+  resetAfterSeconds: Seconds(600, 1),
+  /** More restarts than this within windowSeconds → crashloop. */
+  crashloopRestarts: Type.Integer({ default: 5, minimum: 1 }),
+  windowSeconds: Seconds(600, 1),
+  /** Consecutive restarts without a stable period before the instance is marked failed. */
+  failAfterRestarts: Type.Integer({ default: 10, minimum: 1 }),
+}, { additionalProperties: false, default: {} });
+
+export const PlanSchema = Type.Object({
+  cpus: Type.Number({ exclusiveMinimum: 0, maximum: 512 }),
+  /** Memory limit: a size such as "512MiB", "1GiB", "512m", or a number of MiB. */
+  memory: Type.Union([Type.String(), Type.Number()]),
+  pidsLimit: Type.Integer({ default: 256, minimum: 16 }),
+  readOnlyRootfs: Type.Boolean({ default: false }),
+  /** Give each tenant on this plan its own bridge network, with a subnet from network.subnetPool. */
+  dedicatedNetwork: Type.Boolean({ default: false }),
+  /** With dedicatedNetwork: no egress from the tenant's network. */
+  internalNetwork: Type.Boolean({ default: false }),
+  health: Type.Optional(Type.Partial(HealthDefaultsSchema, { additionalProperties: false })),
+  restart: Type.Optional(Type.Partial(RestartPolicySchema, { additionalProperties: false })),
+}, { additionalProperties: false });
+
+export const MountSchema = Type.Object({
+  source: Type.String({ minLength: 1 }),
+  target: Type.String({ pattern: '^/' }),
+  readOnly: Type.Boolean({ default: true }),
+}, { additionalProperties: false });
+
+export const WebhookSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://' }),
+  events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered'] }),
+}, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object({
+  dataDir: Type.String({ default: './data', minLength: 1 }),
+  server: Type.Object({
+    host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    port: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
+    shutdownGraceSeconds: Seconds(15, 0),
+    bodyLimitBytes: Type.Integer({ default: 256 * 1024, minimum: 1024 }),
+  }, { additionalProperties: false, default: {} }),
+  database: Type.Object({
+    /** Empty: a SQLite file in dataDir. postgres://… : Postgres. */
+    url: Type.String({ default: '' }),
+  }, { additionalProperties: false, default: {} }),
+  docker: Type.Object({
+    /** unix:///var/run/docker.sock, a socket path, or tcp://host:port. */
+    host: Type.String({ default: 'unix:///var/run/docker.sock' }),
+    /** How often berth retries an engine that does not answer. */
+    retrySeconds: Seconds(2, 0.1),
+  }, { additionalProperties: false, default: {} }),
+  runtime: Type.Object({
+    driver: Type.Union([Type.Literal('docker'), Type.Literal('swarm')], { default: 'docker' }),
+    /** berth manages only containers labelled with its scope: several berths can share an engine. */
+    scope: Type.String({ default: 'default', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    bindAddress: Type.String({ default: '127.0.0.1' }),
+    defaultImage: Type.String({ default: 'berth/test-agent:local' }),
+    allowedImages: Type.Array(Type.String(), { default: [] }),
+    /** The user tenant containers run as unless the image needs otherwise. */
+    user: Type.String({ default: '65534:65534', pattern: '^[0-9]+(:[0-9]+)?$' }),
+    defaultPort: Type.Integer({ default: 8080, minimum: 1, maximum: 65535 }),
+    logMaxSize: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
+    logMaxFile: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
+    stopTimeoutSeconds: Seconds(10, 0),
+    env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+    mounts: Type.Array(MountSchema, { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  network: Type.Object({
+    /** The shared bridge (inter-container traffic disabled) used by plans without a dedicated network. */
+    sharedName: Type.String({ default: 'berth-shared' }),
+    sharedSubnet: Type.String({ default: '10.210.0.0/16' }),
+    /** Pool for dedicated tenant networks; each gets one /subnetPrefix from it. */
+    subnetPool: Type.String({ default: '10.211.0.0/16' }),
+    subnetPrefix: Type.Integer({ default: 28, minimum: 16, maximum: 29 }),
+  }, { additionalProperties: false, default: {} }),
+  ports: Type.Object({
+    start: Type.Integer({ default: 20000, minimum: 1024, maximum: 65535 }),
+    end: Type.Integer({ default: 29999, minimum: 1024, maximum: 65535 }),
+  }, { additionalProperties: false, default: {} }),
+  plans: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }), PlanSchema, { default: {} }),
+  defaultPlan: Type.String({ default: 'starter' }),
+  health: HealthDefaultsSchema,
+  restart: RestartPolicySchema,
+  monitor: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    probeConcurrency: Type.Integer({ default: 32, minimum: 1 }),
+    restartConcurrency: Type.Integer({ default: 8, minimum: 1 }),
+    reconcileIntervalSeconds: Seconds(30, 1),
+    flushIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+  }, { additionalProperties: false, default: {} }),
+  scheduler: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    pollSeconds: Seconds(1, 0.1),
+    defaultTimeoutSeconds: Seconds(60, 1),
+    outputLimitBytes: Type.Integer({ default: 8192, minimum: 256 }),
+  }, { additionalProperties: false, default: {} }),
+  alerts: Type.Object({
+    webhooks: Type.Array(WebhookSchema, { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  log: Type.Object({
+    level: Type.Union([LogLevel], { default: 'info' }),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false });
+
+export type BerthConfig = Static<typeof ConfigSchema>;
+export type PlanConfig = Static<typeof PlanSchema>;
+export type HealthDefaults = Static<typeof HealthDefaultsSchema>;
+export type RestartPolicy = Static<typeof RestartPolicySchema>;
+
+/** Plans every berth ships with; a config file may override fields or add plans. */
+export const SHIPPED_PLANS: Record<string, { cpus: number; memory: string; pidsLimit: number }> = {
+  starter: { cpus: 0.5, memory: '512MiB', pidsLimit: 256 },
+  pro: { cpus: 1, memory: '1GiB', pidsLimit: 512 },
+  business: { cpus: 2, memory: '2GiB', pidsLimit: 1024 },
+};

@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../common/clock.js';
+import { BerthError } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import type { TokenRow, TokensRepo } from '../../store/repositories/tokens-repo.js';
+
+export type TokenScope = 'admin' | 'tenant';
+
+/** Who is calling: resolved from a bearer token on every /v1 request. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  scope: TokenScope;
+  /** Set for tenant-scoped tokens: the only tenant they may see. */
+  tenant: string | null;
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  tenant: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** API tokens: stored only as hashes; the plain token is shown once, at creation. */
+export class TokenService {
+  private readonly touched = new Map<string, number>();
+
+  constructor(private readonly repo: TokensRepo, private readonly clock: Clock) {}
+
+  async create(name: string, scope: TokenScope, tenant: string | null): Promise<{ token: string; view: TokenView }> {
+    if (!NAME.test(name)) throw BerthError.invalid('name', 'must be 1-63 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit');
+    if (scope === 'tenant' && !tenant) throw BerthError.invalid('tenant', 'a tenant-scoped token needs a tenant');
+    if (await this.repo.findByIdOrName(name)) throw new BerthError('CONFLICT', `a token named ${name} already exists`);
+    const token = `berth_${randomBytes(24).toString('base64url')}`;
+    const row: TokenRow = {
+      id: newId('tok_', this.clock.now()),
+      name,
+      hash: hashToken(token),
+      scope,
+      tenant: scope === 'tenant' ? tenant : null,
+      created_at: new Date(this.clock.now()).toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.repo.insert(row);
+    return { token, view: toView(row) };
+  }
+
+  /** Resolves a bearer token, or throws UNAUTHORIZED. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send Authorization: Bearer <token>');
+    const row = await this.repo.findByHash(hashToken(token));
+    if (!row || row.revoked_at) throw new BerthError('UNAUTHORIZED', 'invalid or revoked token');
+    // last_used_at is advisory: write it at most once a minute per token.
+    const now = this.clock.now();
+    if ((this.touched.get(row.id) ?? 0) < now - 60_000) {
+      this.touched.set(row.id, now);
+      void this.repo.touch(row.id, new Date(now).toISOString()).catch(() => undefined);
+    }
+    return { tokenId: row.id, name: row.name, scope: row.scope as TokenScope, tenant: row.tenant };
+  }
+
+  async list(): Promise<TokenView[]> {
+    return (await this.repo.list()).map(toView);
+  }
+
+  async revoke(idOrName: string): Promise<TokenView> {
+    const row = await this.repo.findByIdOrName(idOrName);
+    if (!row) throw new BerthError('TOKEN_NOT_FOUND', `no token ${idOrName}`);
+    if (row.scope === 'admin' && !row.revoked_at && (await this.repo.countAdmins()) <= 1) {
+      throw new BerthError('CONFLICT', 'refusing to revoke the last admin token; create another admin token first');
+    }
+    const at = new Date(this.clock.now()).toISOString();
+    await this.repo.revoke(row.id, at);
+    return toView({ ...row, revoked_at: row.revoked_at ?? at });
+  }
+
+  hasAdmin(): Promise<number> {
+    return this.repo.countAdmins();
+  }
+}
+
+function toView(row: TokenRow): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope as TokenScope,
+    tenant: row.tenant,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,153 @@
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { DestinationStream } from 'pino';
+import { buildApp, type RouteModule } from './api/app.js';
+import { systemRoutes } from './api/routes/system.js';
+import { tokenRoutes } from './api/routes/tokens.js';
+import { dockerRoutes } from './api/routes/docker.js';
+import { systemClock, type Clock } from './common/clock.js';
+import { describeError } from './common/errors.js';
+import { HealthRegistry } from './common/health.js';
+import { createLogger, type Logger } from './common/logger.js';
+import { readVersion } from './common/version.js';
+import { loadConfig, type LoadOptions } from './config/loader.js';
+import type { BerthConfig } from './config/schema.js';
+import { EventLog } from './core/events/event-log.js';
+import { ensureAdminToken } from './core/tokens/admin-token.js';
+import { TokenService } from './core/tokens/token-service.js';
+import { phase, type Service } from './daemon/lifecycle.js';
+import { connectDocker } from './runtime/docker/docker-connection.js';
+import { DockerDriver } from './runtime/docker/docker-driver.js';
+import type { RuntimeDriver } from './runtime/runtime-driver.js';
+import { RuntimeStatus } from './runtime/runtime-status.js';
+import { EventsRepo } from './store/repositories/events-repo.js';
+import { TokensRepo } from './store/repositories/tokens-repo.js';
+import { openStore, type Store } from './store/store.js';
+
+export interface DaemonOptions extends LoadOptions {
+  clock?: Clock;
+  /** Where logs go (tests capture them); default stdout. */
+  logDestination?: DestinationStream;
+}
+
+export interface Daemon {
+  readonly config: BerthConfig;
+  readonly url: string;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly runtime: RuntimeDriver;
+  readonly runtimeStatus: RuntimeStatus;
+  /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
+  stop(reason?: string): Promise<void>;
+}
+
+/**
+ * The composition root of `berth serve`: loads config once, builds every part with its
+ * dependencies, and starts them in phases. Nothing else reads the environment.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
+  const version = readVersion();
+
+  const configStarted = performance.now();
+  const { config, source } = loadConfig(options);
+  const logger = createLogger(config.log.level, options.logDestination);
+  logger.info({ phase: 'config', ms: Math.round(performance.now() - configStarted), source: source ?? '(defaults + env)', version }, 'boot phase config done');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const health = new HealthRegistry();
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'berth_process_' });
+  let ready = false;
+  const services: Service[] = [];
+
+  // Phase: store — connect, migrate, first-boot admin token.
+  const store = openStore({ url: config.database.url, dataDir: config.dataDir });
+  let tokens: TokenService;
+  let events: EventLog;
+  try {
+    await phase(logger, 'store', async () => {
+      await store.ping();
+      const applied = await store.migrate();
+      logger.info({ store: store.dialect, location: store.location, applied }, 'store ready');
+      tokens = new TokenService(new TokensRepo(store.db), clock);
+      events = new EventLog(new EventsRepo(store.db), clock, logger.child({ component: 'events' }));
+      const admin = await ensureAdminToken(tokens, config.dataDir);
+      if (admin.created) logger.info({ file: admin.file }, 'created the admin token; it is in this file (mode 0600)');
+      else logger.info({ file: admin.file }, 'admin token exists');
+    });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  let storeUp = true;
+  health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
+
+  // Phase: runtime — degraded (not fatal) when no engine answers.
+  const runtime: RuntimeDriver = new DockerDriver(connectDocker(config.docker.host), config.docker.host);
+  const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
+  await phase(logger, 'runtime', async () => {
+    const state = await runtimeStatus.check();
+    if (state !== 'up') logger.warn({ host: config.docker.host, reason: runtimeStatus.lastError }, 'no container engine answers; starting degraded');
+    runtimeStatus.start();
+  });
+  health.register('runtime', () => ({
+    status: runtimeStatus.state === 'up' ? 'up' : 'down',
+    detail: runtimeStatus.state === 'up' ? `${runtimeStatus.info?.engine} ${runtimeStatus.info?.version}` : (runtimeStatus.lastError ?? 'not connected'),
+  }));
+
+  // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
+  await phase(logger, 'services', async () => {
+    for (const service of services) await service.start();
+  });
+
+  // Phase: HTTP.
+  const routes: RouteModule[] = [
+    systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
+    tokenRoutes(tokens!),
+    dockerRoutes(runtime, runtimeStatus),
+  ];
+  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });
+  await phase(logger, 'http', async () => {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  });
+  const address = app.server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  ready = true;
+  logger.info({ url, ms: clock.now() - startedAt }, 'berth is ready');
+
+  // The store is checked in the background so /health and /ready reflect an outage.
+  const storeTimer = setInterval(() => {
+    store.ping().then(() => { storeUp = true; }, () => { storeUp = false; });
+  }, 5000);
+  storeTimer.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested'): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      logger.info({ reason, graceSeconds: config.server.shutdownGraceSeconds }, 'shutting down');
+      clearInterval(storeTimer);
+      const grace = config.server.shutdownGraceSeconds * 1000;
+      const forced = setTimeout(() => {
+        logger.warn('grace period over; closing remaining connections');
+        app.server.closeAllConnections();
+      }, grace);
+      forced.unref();
+      await app.close().catch((error: unknown) => logger.warn({ err: error }, 'http close failed'));
+      for (const service of [...services].reverse()) {
+        await service.stop().catch((error: unknown) => logger.warn({ service: service.name, reason: describeError(error) }, 'service stop failed'));
+      }
+      runtimeStatus.stop();
+      clearTimeout(forced);
+      await store.close();
+      logger.info('berth stopped; tenant containers keep running');
+    })();
+    return stopping;
+  };
+
+  void events!;
+  return { config, url, logger, store, runtime, runtimeStatus, stop };
+}

@@ -1,0 +1,43 @@
+import Docker from 'dockerode';
+import { BerthError } from '../../common/errors.js';
+
+/** Builds a dockerode client from berth's `docker.host` setting (unix socket or tcp). */
+export function connectDocker(host: string, timeoutMs = 30_000): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length), timeout: timeoutMs });
+  if (host.startsWith('/')) return new Docker({ socketPath: host, timeout: timeoutMs });
+  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(host);
+  if (!match) throw new BerthError('INVALID_CONFIG', `docker.host = ${host}: must be unix:///path, /path or tcp://host:port`);
+  return new Docker({
+    host: match[2],
+    port: match[3] ? Number(match[3]) : 2375,
+    protocol: match[1] === 'https' ? 'https' : 'http',
+    timeout: timeoutMs,
+  });
+}
+
+interface EngineError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  json?: { message?: string } | null;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** Maps an engine failure to a BerthError; `what` names the object for a 404. */
+export function engineError(error: unknown, host: string, what = 'object'): BerthError {
+  if (error instanceof BerthError) return error;
+  const e = (error ?? {}) as EngineError;
+  const detail = e.json?.message ?? e.message ?? String(error);
+  if ((e.code && UNREACHABLE.has(e.code)) || /socket hang up|connect E/.test(detail)) {
+    return new BerthError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} does not answer (${e.code ?? detail}); start it or set DOCKER_HOST`, { cause: error });
+  }
+  if (e.statusCode === 404) {
+    if (/no such image|not found: manifest|pull access/i.test(detail)) {
+      return new BerthError('IMAGE_NOT_FOUND', detail, { cause: error });
+    }
+    return new BerthError('CONTAINER_NOT_FOUND', `no such ${what}: ${detail}`, { cause: error });
+  }
+  if (e.statusCode === 409) return new BerthError('CONFLICT', detail, { cause: error });
+  return new BerthError('RUNTIME_ERROR', `the Docker engine refused: ${detail}`, { cause: error });
+}

@@ -1,0 +1,406 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { BerthError } from '../../common/errors.js';
+import type {
+  ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo,
+  NetworkSpec, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
+} from '../runtime-driver.js';
+import { engineError } from './docker-connection.js';
+import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
+
+const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
+
+function labelFilter(labels: Record<string, string> | undefined): string[] {
+  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The Docker Engine API behind berth's runtime port. */
+export class DockerDriver implements RuntimeDriver {
+  readonly name = 'docker' as const;
+
+  constructor(private readonly docker: Docker, private readonly host: string) {}
+
+  private fail(error: unknown, what?: string): never {
+    throw engineError(error, this.host, what);
+  }
+
+  async ping(): Promise<RuntimeInfo> {
+    try {
+      const v = await this.docker.version();
+      return { engine: 'docker', version: v.Version, apiVersion: v.ApiVersion };
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      const e = engineError(error, this.host, 'image');
+      if (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'IMAGE_NOT_FOUND') return false;
+      throw e;
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const port = `${spec.containerPort}/tcp`;
+    try {
+      const container = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        ...(spec.command ? { Cmd: spec.command } : {}),
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        User: spec.user,
+        Hostname: spec.hostname,
+        ExposedPorts: { [port]: {} },
+        StopTimeout: spec.stopTimeoutSeconds,
+        HostConfig: {
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          Memory: spec.memoryBytes,
+          MemorySwap: spec.memoryBytes,
+          PidsLimit: spec.pidsLimit,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges:true'],
+          Privileged: false,
+          ReadonlyRootfs: spec.readOnlyRootfs,
+          ...(spec.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' } } : {}),
+          PortBindings: { [port]: [{ HostIp: spec.bindAddress, HostPort: String(spec.hostPort) }] },
+          NetworkMode: spec.network,
+          Mounts: [
+            ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: false })),
+            ...spec.binds.map((b) => ({ Type: 'bind' as const, Source: b.source, Target: b.target, ReadOnly: b.readOnly })),
+          ],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': spec.logMaxSize, 'max-file': String(spec.logMaxFile) } },
+          RestartPolicy: { Name: 'no' },
+        },
+      });
+      return container.id;
+    } catch (error) {
+      const e = engineError(error, this.host, 'image');
+      if (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'IMAGE_NOT_FOUND') {
+        throw new BerthError('IMAGE_NOT_FOUND', `image ${spec.image} is not present on the engine; berth does not pull or build images implicitly`, { cause: error });
+      }
+      throw e;
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 304) return; // already running
+      this.fail(error, 'container');
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 304) return; // already stopped
+      this.fail(error, 'container');
+    }
+  }
+
+  async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).restart({ t: timeoutSeconds });
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+  }
+
+  async killContainer(id: string, signal = 'SIGKILL'): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 409) return; // not running
+      this.fail(error, 'container');
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: false });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404) return;
+      // 409 "removal already in progress" means someone else is removing it: fine.
+      if (status === 409 && /already in progress/i.test(String((error as Error).message))) return;
+      this.fail(error, 'container');
+    }
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
+    try {
+      const c = await this.docker.getContainer(idOrName).inspect();
+      const ports: ContainerInfo['ports'] = [];
+      for (const [key, bindings] of Object.entries(c.NetworkSettings?.Ports ?? {})) {
+        for (const b of bindings ?? []) ports.push({ containerPort: Number.parseInt(key, 10), hostPort: Number(b.HostPort), hostIp: b.HostIp });
+      }
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        image: c.Config.Image,
+        state: c.State.Status as ContainerState,
+        labels: c.Config.Labels ?? {},
+        createdAt: c.Created ?? null,
+        startedAt: validTime(c.State.StartedAt),
+        finishedAt: validTime(c.State.FinishedAt),
+        exitCode: c.State.Running ? null : c.State.ExitCode,
+        oomKilled: Boolean(c.State.OOMKilled),
+        health: c.State.Health?.Status ?? null,
+        restartCount: c.RestartCount ?? 0,
+        ports,
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      this.fail(error, 'container');
+    }
+  }
+
+  async listContainers(options: { labels?: Record<string, string>; all: boolean }): Promise<ContainerInfo[]> {
+    try {
+      const list = await this.docker.listContainers({ all: options.all, filters: { label: labelFilter(options.labels) } });
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        state: c.State as ContainerState,
+        labels: c.Labels ?? {},
+        createdAt: new Date(c.Created * 1000).toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        exitCode: null,
+        oomKilled: false,
+        health: /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1] ?? null,
+        restartCount: 0,
+        ports: c.Ports.filter((p) => p.PublicPort).map((p) => ({ containerPort: p.PrivatePort, hostPort: p.PublicPort, hostIp: p.IP ?? '' })),
+      }));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncGenerator<LogLine> {
+    const container = this.docker.getContainer(id);
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(options.tail === undefined ? {} : { tail: options.tail }),
+      since: options.since ?? 0,
+    } as const;
+    if (!options.follow) {
+      let buffer: Buffer;
+      try {
+        buffer = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+      } catch (error) {
+        this.fail(error, 'container');
+      }
+      yield* toLogLines(demuxBuffer(buffer));
+      return;
+    }
+    let stream: Readable;
+    try {
+      stream = (await container.logs({ ...base, follow: true })) as unknown as Readable;
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+    const abort = (): void => void stream.destroy();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      yield* toLogLines(demuxStream(stream));
+    } catch (error) {
+      if (!options.signal?.aborted) throw engineError(error, this.host, 'container');
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      stream.destroy();
+    }
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    try {
+      const s = await this.docker.getContainer(id).stats({ stream: false });
+      const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats.cpu_usage?.total_usage ?? 0);
+      const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+      const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+      const net = Object.values(s.networks ?? {});
+      return {
+        at: s.read,
+        cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
+        onlineCpus: cpus,
+        memoryBytes: s.memory_stats.usage ?? 0,
+        memoryLimitBytes: s.memory_stats.limit ?? 0,
+        networkRxBytes: net.reduce((sum, n) => sum + n.rx_bytes, 0),
+        networkTxBytes: net.reduce((sum, n) => sum + n.tx_bytes, 0),
+        pids: s.pids_stats?.current ?? 0,
+      };
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+  }
+
+  async exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult> {
+    let exec: Docker.Exec;
+    let stream: Readable;
+    try {
+      exec = await this.docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, ...(options.user ? { User: options.user } : {}) });
+      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+    let output = '';
+    let truncated = false;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stream.destroy();
+    }, options.timeoutMs);
+    try {
+      for await (const { chunk } of demuxStream(stream)) {
+        if (output.length < options.outputLimitBytes) output += chunk.toString('utf8');
+        else truncated = true;
+      }
+    } catch {
+      // A destroyed stream (timeout) ends the read; the outcome is decided below.
+    } finally {
+      clearTimeout(timer);
+    }
+    if (output.length > options.outputLimitBytes) {
+      output = output.slice(0, options.outputLimitBytes);
+      truncated = true;
+    }
+    const info = await exec.inspect().catch(() => undefined);
+    if (timedOut && info?.Running && info.Pid > 0) {
+      // The Engine API cannot kill an exec; when the engine is local its Pid is in our PID
+      // namespace and berth (root beside the engine) can end it.
+      try {
+        process.kill(info.Pid, 'SIGKILL');
+      } catch {
+        // Not local or already gone: recorded as timed out either way.
+      }
+    }
+    return { exitCode: timedOut ? null : (info?.ExitCode ?? null), output, truncated, timedOut };
+  }
+
+  async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
+    const existing = await this.inspectNetwork(spec.name);
+    if (existing) return existing;
+    try {
+      await this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Internal: spec.internal,
+        Labels: spec.labels,
+        Options: { 'com.docker.network.bridge.enable_icc': spec.icc ? 'true' : 'false' },
+        ...(spec.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] } } : {}),
+      });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) this.fail(error, 'network');
+    }
+    const made = await this.inspectNetwork(spec.name);
+    if (!made) throw new BerthError('RUNTIME_ERROR', `network ${spec.name} vanished right after it was created`);
+    return made;
+  }
+
+  private async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    try {
+      const n = await this.docker.getNetwork(name).inspect();
+      return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      this.fail(error, 'network');
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return;
+      this.fail(error, 'network');
+    }
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]> {
+    try {
+      const list = await this.docker.listNetworks({ filters: { label: labelFilter(labels) } });
+      return list.map((n) => ({ id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} }));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.createVolume({ Name: name, Labels: labels });
+    } catch (error) {
+      this.fail(error, 'volume');
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return;
+      this.fail(error, 'volume');
+    }
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    try {
+      const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+      return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async *events(labels: Record<string, string>, signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker.getEvents({ filters: { type: ['container'], label: labelFilter(labels) } })) as unknown as Readable;
+    } catch (error) {
+      this.fail(error);
+    }
+    const abort = (): void => void stream.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    let pending = '';
+    try {
+      for await (const data of stream) {
+        pending += (data as Buffer).toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const raw = JSON.parse(line) as { Action?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+          const action = (raw.Action ?? '').split(':')[0] as RuntimeEventType;
+          const attributes = raw.Actor?.Attributes ?? {};
+          const exit = attributes.exitCode;
+          yield {
+            type: KNOWN_EVENTS.has(action) ? action : 'other',
+            containerId: raw.Actor?.ID ?? raw.id ?? '',
+            labels: attributes,
+            exitCode: exit === undefined ? null : Number(exit),
+            at: raw.timeNano ? Math.floor(raw.timeNano / 1e6) : (raw.time ?? 0) * 1000,
+          };
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw engineError(error, this.host);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      stream.destroy();
+    }
+  }
+}
+
+function validTime(value: string | undefined): string | null {
+  return value && !value.startsWith('0001-') ? value : null;
+}

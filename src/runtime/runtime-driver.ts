@@ -1,0 +1,158 @@
+/**
+ * The runtime port: everything berth needs from a container engine, in berth's own terms.
+ * Implementations live in one folder each (docker/, swarm/); no engine library type crosses
+ * this boundary. Failures are BerthErrors: RUNTIME_UNAVAILABLE when the engine does not answer,
+ * CONTAINER_NOT_FOUND, IMAGE_NOT_FOUND, CONFLICT, RUNTIME_ERROR otherwise.
+ */
+
+export interface RuntimeInfo {
+  engine: string;
+  version: string;
+  apiVersion: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** argv; undefined keeps the image's command. */
+  command?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  user: string;
+  hostname: string;
+  containerPort: number;
+  hostPort: number;
+  bindAddress: string;
+  cpus: number;
+  memoryBytes: number;
+  pidsLimit: number;
+  readOnlyRootfs: boolean;
+  network: string;
+  /** Named volumes (the workspace). */
+  volumes: Array<{ name: string; target: string }>;
+  /** Operator-defined host mounts, from config only. */
+  binds: Array<{ source: string; target: string; readOnly: boolean }>;
+  logMaxSize: string;
+  logMaxFile: number;
+  stopTimeoutSeconds: number;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  labels: Record<string, string>;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  oomKilled: boolean;
+  /** The engine's own healthcheck status, when the image defines one. */
+  health: string | null;
+  restartCount: number;
+  ports: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
+}
+
+export interface ContainerStats {
+  at: string;
+  cpuPercent: number;
+  onlineCpus: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  pids: number;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 timestamp from the engine. */
+  time: string;
+  text: string;
+}
+
+export interface LogOptions {
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  output: string;
+  truncated: boolean;
+  timedOut: boolean;
+}
+
+export interface NetworkSpec {
+  name: string;
+  /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
+  subnet?: string;
+  internal: boolean;
+  /** Inter-container communication on the bridge. */
+  icc: boolean;
+  labels: Record<string, string>;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  subnet: string | null;
+  labels: Record<string, string>;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export type RuntimeEventType = 'create' | 'start' | 'die' | 'oom' | 'kill' | 'stop' | 'destroy' | 'restart' | 'other';
+
+export interface RuntimeEvent {
+  type: RuntimeEventType;
+  containerId: string;
+  labels: Record<string, string>;
+  exitCode: number | null;
+  /** Unix ms. */
+  at: number;
+}
+
+export interface RuntimeDriver {
+  readonly name: 'docker' | 'swarm';
+  ping(): Promise<RuntimeInfo>;
+  imageExists(image: string): Promise<boolean>;
+
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds: number): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  /** Removes a container; a missing one is not an error. */
+  removeContainer(id: string): Promise<void>;
+  /** undefined when no such container exists. */
+  inspectContainer(idOrName: string): Promise<ContainerInfo | undefined>;
+  listContainers(options: { labels?: Record<string, string>; all: boolean }): Promise<ContainerInfo[]>;
+  logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
+  stats(id: string): Promise<ContainerStats>;
+  exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult>;
+
+  ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
+  removeNetwork(name: string): Promise<void>;
+  listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]>;
+
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Removes a volume; a missing one is not an error. */
+  removeVolume(name: string): Promise<void>;
+  listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
+
+  /**
+   * Streams container events for objects carrying all `labels` until the signal aborts or
+   * the engine connection drops (the iterable then ends; the caller reconnects).
+   */
+  events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}

@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { StoreDialect } from '../store.js';
+import { initialMigration } from './0001-initial.js';
+
+/**
+ * Every migration, in order, for every dialect. Names sort lexically; add new ones at the end
+ * with the next number. Migrations take the dialect for the few places SQL differs.
+ */
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001-initial': initialMigration(dialect),
+      };
+    },
+  };
+}

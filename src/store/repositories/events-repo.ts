@@ -1,0 +1,31 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, EventsTable } from '../database.js';
+
+export type EventRow = Selectable<EventsTable>;
+
+export interface EventQuery {
+  instanceId?: string;
+  tenant?: string;
+  type?: string;
+  /** Only events with id greater than this (for following). */
+  afterId?: number;
+  limit: number;
+}
+
+export class EventsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertMany(rows: Array<Insertable<EventsTable>>): Promise<void> {
+    if (rows.length) await this.db.insertInto('events').values(rows).execute();
+  }
+
+  /** Newest first, unless following (afterId), then oldest first. */
+  list(q: EventQuery): Promise<EventRow[]> {
+    let query = this.db.selectFrom('events').selectAll();
+    if (q.instanceId) query = query.where('instance_id', '=', q.instanceId);
+    if (q.tenant) query = query.where('tenant', '=', q.tenant);
+    if (q.type) query = query.where('type', '=', q.type);
+    if (q.afterId !== undefined) return query.where('id', '>', q.afterId).orderBy('id', 'asc').limit(q.limit).execute();
+    return query.orderBy('id', 'desc').limit(q.limit).execute();
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { BerthError } from '../common/errors.js';
+import type { Database } from './database.js';
+import { migrationProvider } from './migrations/index.js';
+import { openSqlite } from './sqlite-dialect.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  /** Where the data lives, safe to log (no password). */
+  readonly location: string;
+  ping(): Promise<void>;
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Empty: SQLite file `berth.db` in dataDir; `sqlite:<path>`; or `postgres://…`. */
+  url: string;
+  dataDir: string;
+  poolSize?: number;
+}
+
+export function openStore(options: OpenStoreOptions): Store {
+  if (/^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options.poolSize ?? 10);
+  const file = options.url.startsWith('sqlite:')
+    ? path.resolve(options.dataDir, options.url.slice('sqlite:'.length))
+    : path.join(options.dataDir, 'berth.db');
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const { dialect, raw } = openSqlite(file);
+  const db = new Kysely<Database>({ dialect });
+  return makeStore(db, 'sqlite', file, async () => {
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+  });
+}
+
+function openPostgres(url: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  // An idle client's error (server restart) must not crash the daemon; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(url);
+  return makeStore(db, 'postgres', `postgres://${u.host}${u.pathname}`, async () => undefined);
+}
+
+function makeStore(db: Kysely<Database>, dialect: StoreDialect, location: string, beforeClose: () => Promise<void>): Store {
+  return {
+    db,
+    dialect,
+    location,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (error) {
+        throw new BerthError('STORE_UNAVAILABLE', `the store at ${location} does not answer: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        throw new BerthError('STORE_UNAVAILABLE', `migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error });
+      }
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async close() {
+      await beforeClose().catch(() => undefined);
+      await db.destroy();
+    },
+  };
+}

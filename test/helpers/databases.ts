@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { testEnv } from './env.js';
+
+/** Creates a fresh, empty Postgres database for one test; `drop` removes it. */
+export async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `berth_t_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: testEnv.pgAdminUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `no PostgreSQL answers at ${testEnv.pgAdminUrl.replace(/:[^:@/]+@/, ':***@')} (${(error as Error).message}). ` +
+        'Run `bash scripts/ensure-postgres.sh` (Debian, root) or set BERTH_TEST_PG_URL.',
+      { cause: error },
+    );
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(testEnv.pgAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: testEnv.pgAdminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** The DATABASE_URL a test daemon uses for the store under test: '' (SQLite) or a fresh Postgres. */
+export async function storeUrlFor(store: 'sqlite' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (store === 'sqlite') return { url: '', drop: async () => undefined };
+  return createPgDatabase();
+}

@@ -1,0 +1,10 @@
+/** Settings the tests read from their environment, with the defaults the CI script sets up. */
+export const testEnv = {
+  dockerHost: process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
+  /** Which store the integration run uses: `sqlite` (default) or `postgres`. */
+  store: (process.env.BERTH_TEST_STORE ?? 'sqlite') as 'sqlite' | 'postgres',
+  /** A Postgres server where the `berth` role may create databases. */
+  pgAdminUrl: process.env.BERTH_TEST_PG_URL ?? 'postgres://berth:berth@127.0.0.1:5432/postgres',
+  image: process.env.BERTH_TEST_IMAGE ?? 'berth/test-agent:local',
+  root: new URL('../../', import.meta.url).pathname,
+};
