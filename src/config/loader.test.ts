@@ -55,6 +55,16 @@ describe('loadConfig', () => {
     expect(config.plans.gpu).toMatchObject({ cpus: 4, dedicatedNetwork: true, pidsLimit: 256 });
   });
 
+  it('lets plans inherit top-level health and restart settings unless they override them', () => {
+    const file = withFile('health:\n  intervalSeconds: 7\nplans:\n  pro:\n    health:\n      timeoutSeconds: 2\n');
+    const { config } = loadConfig({ configPath: file, env: {} });
+    expect(config.health.intervalSeconds).toBe(7);
+    expect(config.health.timeoutSeconds).toBe(5);
+    expect(config.plans.starter?.health).toBeUndefined();
+    expect(config.plans.pro?.health).toEqual({ timeoutSeconds: 2 });
+    expect(config.restart.baseDelaySeconds).toBe(10);
+  });
+
   it('rejects a negative plan memory in one line naming key and value', () => {
     const message = errorOf(() => loadConfig({ configPath: withFile('plans:\n  starter:\n    memory: -1\n'), env: {} }));
     expect(message).toContain('plans.starter.memory = -1');

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 
 /**
  * The single source of berth's configuration: types, defaults and limits. The loader fills
@@ -31,6 +31,14 @@ export const RestartPolicySchema = Type.Object({
   failAfterRestarts: Type.Integer({ default: 10, minimum: 1 }),
 }, { additionalProperties: false, default: {} });
 
+/** A plan's overrides of a top-level section: every key optional and without a default, so unset keys inherit. */
+function overridesOf<T extends TObject>(schema: T) {
+  const partial = Type.Partial(schema, { additionalProperties: false });
+  for (const property of Object.values(partial.properties)) delete (property as { default?: unknown }).default;
+  delete (partial as { default?: unknown }).default;
+  return partial;
+}
+
 export const PlanSchema = Type.Object({
   cpus: Type.Number({ exclusiveMinimum: 0, maximum: 512 }),
   /** Memory limit: a size such as "512MiB", "1GiB", "512m", or a number of MiB. */
@@ -41,8 +49,8 @@ export const PlanSchema = Type.Object({
   dedicatedNetwork: Type.Boolean({ default: false }),
   /** With dedicatedNetwork: no egress from the tenant's network. */
   internalNetwork: Type.Boolean({ default: false }),
-  health: Type.Optional(Type.Partial(HealthDefaultsSchema, { additionalProperties: false })),
-  restart: Type.Optional(Type.Partial(RestartPolicySchema, { additionalProperties: false })),
+  health: Type.Optional(overridesOf(HealthDefaultsSchema)),
+  restart: Type.Optional(overridesOf(RestartPolicySchema)),
 }, { additionalProperties: false });
 
 export const MountSchema = Type.Object({
