@@ -8,6 +8,14 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "docker engine";  bash scripts/ensure-docker.sh
 step "postgresql";     bash scripts/ensure-postgres.sh
+# The CLI's terminal test drives berth in a real pty through tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    step "tmux"; apt-get install -y -qq tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
+  else
+    echo "tmux is missing: install it (the CLI terminal test needs it)" >&2; exit 1
+  fi
+fi
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
   step "npm ci"; npm ci --no-audit --no-fund
 fi

@@ -6,6 +6,16 @@ import { buildApp, type RouteModule } from './api/app.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
+import { instanceRoutes } from './api/routes/instances.js';
+import { planRoutes } from './api/routes/plans.js';
+import { eventRoutes } from './api/routes/events.js';
+import { createInstances } from './core/instances/create-instances.js';
+import type { InstanceService } from './core/instances/instance-service.js';
+import { loadOrCreateSecretKey, SecretBox } from './core/secrets/secret-box.js';
+import { Reconciler } from './reconciler/reconciler.js';
+import { RestartOnExit } from './reconciler/exit-handler.js';
+import { jobRoutes } from './api/routes/jobs.js';
+import { gcRoutes } from './api/routes/gc.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
@@ -21,6 +31,12 @@ import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
+import { AlertDispatcher } from './alerts/alert-dispatcher.js';
+import { instrumentRuntime } from './monitor/instrumented-runtime.js';
+import { Monitor } from './monitor/monitor.js';
+import { MonitorMetrics } from './monitor/monitor-metrics.js';
+import { MonitorRepo } from './monitor/monitor-repo.js';
+import { createScheduler } from './scheduler/create-scheduler.js';
 import { EventsRepo } from './store/repositories/events-repo.js';
 import { TokensRepo } from './store/repositories/tokens-repo.js';
 import { openStore, type Store } from './store/store.js';
@@ -38,6 +54,8 @@ export interface Daemon {
   readonly store: Store;
   readonly runtime: RuntimeDriver;
   readonly runtimeStatus: RuntimeStatus;
+  readonly instances: InstanceService;
+  readonly reconciler: Reconciler;
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
   stop(reason?: string): Promise<void>;
 }
@@ -67,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = openStore({ url: config.database.url, dataDir: config.dataDir });
   let tokens: TokenService;
   let events: EventLog;
+  let secretBox: SecretBox;
   try {
     await phase(logger, 'store', async () => {
       await store.ping();
@@ -74,6 +93,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.info({ store: store.dialect, location: store.location, applied }, 'store ready');
       tokens = new TokenService(new TokensRepo(store.db), clock);
       events = new EventLog(new EventsRepo(store.db), clock, logger.child({ component: 'events' }));
+      const secretKey = loadOrCreateSecretKey(config.dataDir);
+      secretBox = new SecretBox(secretKey.key);
+      if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
       const admin = await ensureAdminToken(tokens, config.dataDir);
       if (admin.created) logger.info({ file: admin.file }, 'created the admin token; it is in this file (mode 0600)');
       else logger.info({ file: admin.file }, 'admin token exists');
@@ -86,7 +108,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
-  const runtime: RuntimeDriver = new DockerDriver(connectDocker(config.docker.host), config.docker.host);
+  const monitorRepo = new MonitorRepo(store.db, () => clock.now());
+  const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
+  const runtime: RuntimeDriver = instrumentRuntime(
+    new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
+    (operation, error) => monitorMetrics.runtimeError(operation, error),
+  );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
   await phase(logger, 'runtime', async () => {
     const state = await runtimeStatus.check();
@@ -98,6 +125,44 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     detail: runtimeStatus.state === 'up' ? `${runtimeStatus.info?.engine} ${runtimeStatus.info?.version}` : (runtimeStatus.lastError ?? 'not connected'),
   }));
 
+  // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
+  const instances = createInstances({
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }),
+  });
+  const reconciler = new Reconciler({
+    repo: instances.repo, networksRepo: instances.networksRepo, provisioner: instances.provisioner, networks: instances.networks,
+    watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
+    logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
+    intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
+    concurrency: config.monitor.restartConcurrency,
+  });
+  services.push(reconciler, { name: 'first-health', start: async () => undefined, stop: async () => instances.watcher.stopAll() });
+
+  // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
+  const alerts = new AlertDispatcher({
+    webhooks: config.alerts.webhooks, clock, logger: logger.child({ component: 'alerts' }),
+    onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
+  });
+  const monitor = new Monitor({
+    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, clock, logger: logger.child({ component: 'monitor' }),
+  });
+  if (config.monitor.enabled) {
+    reconciler.setExitHandler(monitor.exitHandler);
+    monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
+    services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, monitor);
+  }
+  health.register('monitor', () => (config.monitor.enabled ? monitor.health() : { status: 'disabled', detail: 'monitor.enabled is false' }));
+
+  // Scheduler: cron jobs from the store; pushed last so it starts after the reconciler and monitor.
+  const scheduling = createScheduler({
+    config, store, runtime, events: events!, clock, logger: logger.child({ component: 'scheduler' }), metrics,
+    restartInstance: async (id, actor, reason) => {
+      await instances.service.restartContainer(id, actor, reason);
+    },
+  });
+  services.push(scheduling.scheduler);
+  health.register('scheduler', () => scheduling.scheduler.health());
+
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   await phase(logger, 'services', async () => {
     for (const service of services) await service.start();
@@ -108,6 +173,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
+    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus }),
+    planRoutes(instances.plans, config.defaultPlan),
+    eventRoutes(events!, instances.service),
+    jobRoutes(scheduling.jobs, scheduling.scheduler),
+    gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });
   await phase(logger, 'http', async () => {
@@ -149,5 +219,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, stop };
 }

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { buildCli } from './cli.js';
+import { runCli } from './cli.js';
 
-await buildCli().parseAsync(process.argv);
+process.exitCode = await runCli(process.argv);

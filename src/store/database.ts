@@ -115,6 +115,8 @@ export interface JobRunsTable {
   /** JSON array of per-target results. */
   results: string;
   claimed_by: string;
+  /** Why a run was skipped or failed as a whole; null otherwise. */
+  note: string | null;
 }
 
 export interface MetaTable {

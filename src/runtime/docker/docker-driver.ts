@@ -18,7 +18,11 @@ function labelFilter(labels: Record<string, string> | undefined): string[] {
 export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker' as const;
 
-  constructor(private readonly docker: Docker, private readonly host: string) {}
+  /**
+   * `streams` serves long-lived calls (followed logs, the event stream): it must have no
+   * request timeout, or a quiet stream is cut and looks like the engine going away.
+   */
+  constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker) {}
 
   private fail(error: unknown, what?: string): never {
     throw engineError(error, this.host, what);
@@ -206,11 +210,12 @@ export class DockerDriver implements RuntimeDriver {
     }
     let stream: Readable;
     try {
-      stream = (await container.logs({ ...base, follow: true })) as unknown as Readable;
+      stream = (await this.streams.getContainer(id).logs({ ...base, follow: true })) as unknown as Readable;
     } catch (error) {
       this.fail(error, 'container');
     }
     const abort = (): void => void stream.destroy();
+    if (options.signal?.aborted) return abort();
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
       yield* toLogLines(demuxStream(stream));
@@ -365,7 +370,7 @@ export class DockerDriver implements RuntimeDriver {
   async *events(labels: Record<string, string>, signal: AbortSignal): AsyncGenerator<RuntimeEvent> {
     let stream: Readable;
     try {
-      stream = (await this.docker.getEvents({ filters: { type: ['container'], label: labelFilter(labels) } })) as unknown as Readable;
+      stream = (await this.streams.getEvents({ filters: { type: ['container'], label: labelFilter(labels) } })) as unknown as Readable;
     } catch (error) {
       this.fail(error);
     }

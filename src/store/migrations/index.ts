@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../store.js';
 import { initialMigration } from './0001-initial.js';
+import { jobRunNoteMigration } from './0002-job-run-note.js';
 
 /**
  * Every migration, in order, for every dialect. Names sort lexically; add new ones at the end
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-initial': initialMigration(dialect),
+        '0002-job-run-note': jobRunNoteMigration(),
       };
     },
   };

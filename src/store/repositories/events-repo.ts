@@ -5,6 +5,8 @@ export type EventRow = Selectable<EventsTable>;
 
 export interface EventQuery {
   instanceId?: string;
+  /** By name: also finds the history of deleted instances. */
+  instanceName?: string;
   tenant?: string;
   type?: string;
   /** Only events with id greater than this (for following). */
@@ -23,6 +25,7 @@ export class EventsRepo {
   list(q: EventQuery): Promise<EventRow[]> {
     let query = this.db.selectFrom('events').selectAll();
     if (q.instanceId) query = query.where('instance_id', '=', q.instanceId);
+    if (q.instanceName) query = query.where('instance_name', '=', q.instanceName);
     if (q.tenant) query = query.where('tenant', '=', q.tenant);
     if (q.type) query = query.where('type', '=', q.type);
     if (q.afterId !== undefined) return query.where('id', '>', q.afterId).orderBy('id', 'asc').limit(q.limit).execute();

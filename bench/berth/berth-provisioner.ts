@@ -1,0 +1,58 @@
+import type Docker from 'dockerode';
+import { throwIfAborted } from '../lib/abort.js';
+import { TENANT, type Provisioner, type Tenant } from '../lib/tenant-spec.js';
+import { POLL_MS, waitHealthy } from '../lib/wait-healthy.js';
+import { BerthApiError, type BerthClient, type InstanceView } from './berth-client.js';
+
+/**
+ * berth as a user drives it: POST /v1/instances?wait=running (the call returns when berth
+ * has seen the instance healthy), then one /health from outside so every side ends on the
+ * same condition; DELETE, then until the instance is gone from the API and the engine.
+ */
+export class BerthProvisioner implements Provisioner {
+  readonly name = 'berth';
+
+  constructor(
+    private readonly client: () => BerthClient,
+    private readonly docker: Docker,
+    private readonly probeIntervalSeconds: number,
+    private readonly plan = 'starter',
+  ) {}
+
+  async setup(): Promise<void> {}
+
+  async provision(name: string): Promise<Tenant> {
+    throwIfAborted();
+    const instance = await this.client().json<InstanceView>('POST', '/v1/instances?wait=running&timeout=120', {
+      tenant: name,
+      name,
+      plan: this.plan,
+      image: TENANT.image,
+      port: TENANT.containerPort,
+      health: { path: TENANT.healthPath, intervalSeconds: this.probeIntervalSeconds },
+    });
+    if (instance.status !== 'running') throw new Error(`${name}: POST ?wait=running returned status ${instance.status}`);
+    if (!instance.hostPort) throw new Error(`${name}: berth returned no hostPort`);
+    await waitHealthy(instance.hostPort, 30_000);
+    return { name, hostPort: instance.hostPort, ...(instance.containerId ? { containerId: instance.containerId } : {}) };
+  }
+
+  async remove(tenant: Tenant): Promise<void> {
+    const res = await this.client().request('DELETE', `/v1/instances/${encodeURIComponent(tenant.name)}`);
+    if (![200, 202, 204].includes(res.status)) throw new BerthApiError(res.status, res.text, `DELETE ${tenant.name}`);
+    const until = Date.now() + 120_000;
+    let apiGone = false;
+    let containerGone = !tenant.containerId;
+    while (Date.now() < until) {
+      if (!apiGone) apiGone = (await this.client().request('GET', `/v1/instances/${encodeURIComponent(tenant.name)}`)).status === 404;
+      if (!containerGone) {
+        containerGone = await this.docker.getContainer(tenant.containerId as string).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+      }
+      if (apiGone && containerGone) return;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    throw new Error(`${tenant.name} still there 120 s after DELETE (api gone: ${apiGone}, container gone: ${containerGone})`);
+  }
+
+  async teardown(): Promise<void> {}
+}

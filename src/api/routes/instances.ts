@@ -1,0 +1,145 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { BerthError } from '../../common/errors.js';
+import type { EventLog } from '../../core/events/event-log.js';
+import type { InstanceService } from '../../core/instances/instance-service.js';
+import type { Instance } from '../../core/instances/instance-types.js';
+import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
+import type { App } from '../app.js';
+import { errorResponses, listOf, Security } from '../schemas.js';
+import { instanceLogRoutes } from './instance-logs.js';
+import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams, StatusSchema } from './instance-schemas.js';
+import { viewerOf } from './viewer-of.js';
+
+export interface InstanceRouteDeps {
+  instances: InstanceService;
+  events: EventLog;
+  runtime: RuntimeDriver;
+  /** The runtime status: create answers 503 while the engine is away. */
+  status: { require(): void; report(error: unknown): void };
+}
+
+const WaitQuery = Type.Object({
+  wait: Type.Optional(Type.Literal('running', { description: 'Block until the instance is running (healthy), has failed, or the timeout passes' })),
+  timeout: Type.Optional(Type.Number({ minimum: 0, maximum: 600, default: 60, description: 'Seconds to wait with wait=running' })),
+});
+
+/**
+ * /v1/instances: lifecycle of tenant instances. Reads come from the store (they work while
+ * the engine is away); everything that touches the engine answers 503 then.
+ */
+export function instanceRoutes(deps: InstanceRouteDeps) {
+  const { instances } = deps;
+  async function waited(instance: Instance, query: { wait?: 'running'; timeout?: number }, reply: FastifyReply): Promise<Instance> {
+    if (query.wait !== 'running') return instance;
+    // The response's close (not the request's, which fires once the body is read) means the client left.
+    const abort = new AbortController();
+    reply.raw.once('close', () => abort.abort());
+    return instances.waitFor(instance.id, (query.timeout ?? 60) * 1000, abort.signal);
+  }
+
+  return (app: App): void => {
+    addSharedSchemas(app);
+    const ref = Type.Ref('Instance');
+
+    app.post('/v1/instances', {
+      schema: {
+        summary: 'Create an instance (idempotent by name)',
+        description: '202 when accepted (status `creating`); 200 when an instance of that name already exists with the same spec; '
+          + '409 when it exists with a different spec. With `wait=running`: 201 once a new instance answers its health check, '
+          + '200 for an existing running one, 202 if it is not running when the wait ends (timeout or failure: see status and lastError).',
+        tags: ['instances'], security: Security,
+        querystring: WaitQuery,
+        body: CreateInstanceBody,
+        response: { 200: ref, 201: ref, 202: ref, ...errorResponses(403, 409, 413, 422, 503) },
+      },
+      preValidation: async (request) => {
+        // Fastify coerces a scalar into a one-element array; a command string must not slip through as argv.
+        const body = request.body as { command?: unknown } | undefined;
+        if (body && typeof body.command === 'string') throw BerthError.invalid('command', 'must be an argv array of strings (it is never run through a shell)');
+      },
+    }, async (request, reply) => {
+      const viewer = viewerOf(request);
+      deps.status.require();
+      const { instance, created } = await instances.create(request.body, viewer.actor, viewer);
+      const now = await waited(instance, request.query, reply);
+      if (request.query.wait !== 'running') return reply.status(created ? 202 : 200).send(now);
+      if (now.status !== 'running') return reply.status(202).send(now);
+      return reply.status(created ? 201 : 200).send(now);
+    });
+
+    app.get('/v1/instances', {
+      schema: {
+        summary: 'List instances (tenant tokens see their own tenant only)', tags: ['instances'], security: Security,
+        querystring: Type.Object({
+          tenant: Type.Optional(Type.String({ maxLength: 63 })),
+          status: Type.Optional(StatusSchema),
+          plan: Type.Optional(Type.String({ maxLength: 32 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+        }),
+        response: { 200: listOf(ref), ...errorResponses(403) },
+      },
+    }, async (request) => {
+      const { tenant, status, plan, limit, offset } = request.query;
+      return instances.list({
+        ...(tenant ? { tenant } : {}), ...(status ? { status } : {}), ...(plan ? { plan } : {}),
+        limit: limit ?? 100, offset: offset ?? 0,
+      }, viewerOf(request));
+    });
+
+    app.get('/v1/instances/:idOrName', {
+      schema: {
+        summary: 'Get an instance by id or name', tags: ['instances'], security: Security,
+        params: IdOrNameParams, response: { 200: ref, ...errorResponses(404) },
+      },
+    }, async (request) => instances.get(request.params.idOrName, viewerOf(request)));
+
+    app.delete('/v1/instances/:idOrName', {
+      schema: {
+        summary: 'Delete an instance: container, workspace (unless keepData=true), network if dedicated, and its port',
+        description: '200 when everything is gone; 202 when the engine failed midway (status `deleting`; the reconciler finishes it).',
+        tags: ['instances'], security: Security,
+        params: IdOrNameParams,
+        querystring: Type.Object({ keepData: Type.Optional(Type.Boolean({ default: false, description: 'Keep the workspace volume' })) }),
+        response: { 200: ref, 202: ref, ...errorResponses(404, 409, 503) },
+      },
+    }, async (request, reply) => {
+      const viewer = viewerOf(request);
+      const { instance, done } = await instances.delete(request.params.idOrName, { keepData: request.query.keepData ?? false }, viewer.actor, viewer);
+      return reply.status(done ? 200 : 202).send(instance);
+    });
+
+    app.post('/v1/instances/:idOrName/actions', {
+      schema: {
+        summary: 'Start, stop or restart an instance', tags: ['instances'], security: Security,
+        params: IdOrNameParams,
+        querystring: WaitQuery,
+        body: Type.Object({
+          action: Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('restart')]),
+          reason: Type.Optional(Type.String({ maxLength: 500, description: 'Recorded in the event history' })),
+        }, { additionalProperties: false }),
+        response: { 200: ref, ...errorResponses(404, 409, 503) },
+      },
+    }, async (request, reply) => {
+      const viewer = viewerOf(request);
+      const instance = await instances.act(request.params.idOrName, request.body.action, viewer.actor, viewer, request.body.reason);
+      return waited(instance, request.query, reply);
+    });
+
+    app.get('/v1/instances/:idOrName/events', {
+      schema: {
+        summary: 'The instance\'s event history, newest first (oldest first with after=)', tags: ['instances'], security: Security,
+        params: IdOrNameParams, querystring: EventQuery,
+        response: { 200: listOf(Type.Ref('Event')), ...errorResponses(404) },
+      },
+    }, async (request) => {
+      const row = await instances.find(request.params.idOrName, viewerOf(request));
+      const { type, limit, after } = request.query;
+      const items = await deps.events.list({ instanceId: row.id, ...(type ? { type } : {}), ...(after !== undefined ? { afterId: after } : {}), limit: limit ?? 100 });
+      return { items, total: items.length };
+    });
+
+    instanceLogRoutes(app, deps);
+  };
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { BerthError } from '../../common/errors.js';
+import { LABELS, managedLabels } from '../../runtime/labels.js';
+import type { ContainerSpec } from '../../runtime/runtime-driver.js';
+import type { InstanceRow } from '../../store/repositories/instances-repo.js';
+import type { Plan } from '../plans/resolve-plans.js';
+
+/** The operator's runtime settings every tenant container is built from (config `runtime.*`). */
+export interface RuntimeSettings {
+  scope: string;
+  bindAddress: string;
+  user: string;
+  logMaxSize: string;
+  logMaxFile: number;
+  stopTimeoutSeconds: number;
+  /** Env every instance gets; the request's env wins over it. */
+  env: Record<string, string>;
+  /** Operator-defined host mounts (config only; the API never takes a path). */
+  mounts: Array<{ source: string; target: string; readOnly: boolean }>;
+}
+
+export const WORKSPACE_TARGET = '/workspace';
+
+export function containerName(scope: string, name: string): string {
+  return `berth-${scope}-${name}`;
+}
+
+export function workspaceVolume(scope: string, name: string): string {
+  return `berth-${scope}-${name}-ws`;
+}
+
+export function instanceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'host_port'>): Record<string, string> {
+  return {
+    ...managedLabels(scope, 'instance'),
+    [LABELS.instance]: row.id,
+    [LABELS.instanceName]: row.name,
+    [LABELS.tenant]: row.tenant,
+    [LABELS.plan]: row.plan,
+    [LABELS.port]: String(row.host_port ?? ''),
+  };
+}
+
+export function workspaceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'name' | 'tenant'>): Record<string, string> {
+  return { ...managedLabels(scope, 'workspace'), [LABELS.instance]: row.id, [LABELS.instanceName]: row.name, [LABELS.tenant]: row.tenant };
+}
+
+/**
+ * Everything the engine needs for one tenant container. Hardening (capabilities, privileges,
+ * restart policy, log limits) is fixed in the driver; limits come from the plan.
+ */
+export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string, settings: RuntimeSettings, secrets: Record<string, string>): ContainerSpec {
+  if (row.host_port === null) throw new BerthError('INTERNAL', `instance ${row.name} has no host port`);
+  const env = {
+    ...settings.env,
+    PORT: String(row.container_port),
+    ...(JSON.parse(row.env) as Record<string, string>),
+    ...secrets,
+    BERTH_INSTANCE: row.name,
+    BERTH_TENANT: row.tenant,
+  };
+  return {
+    name: containerName(settings.scope, row.name),
+    image: row.image,
+    ...(row.command ? { command: JSON.parse(row.command) as string[] } : {}),
+    env,
+    labels: instanceLabels(settings.scope, row),
+    user: settings.user,
+    hostname: row.name,
+    containerPort: row.container_port,
+    hostPort: row.host_port,
+    bindAddress: settings.bindAddress,
+    cpus: plan.cpus,
+    memoryBytes: plan.memoryBytes,
+    pidsLimit: plan.pidsLimit,
+    readOnlyRootfs: plan.readOnlyRootfs,
+    network,
+    volumes: [{ name: workspaceVolume(settings.scope, row.name), target: WORKSPACE_TARGET }],
+    binds: settings.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
+    logMaxSize: settings.logMaxSize,
+    logMaxFile: settings.logMaxFile,
+    stopTimeoutSeconds: settings.stopTimeoutSeconds,
+  };
+}
+
+/**
+ * Refuses operator mounts that would hand a tenant the engine (the Docker socket) or shadow
+ * the workspace. Checked once at boot.
+ */
+export function checkOperatorMounts(mounts: RuntimeSettings['mounts'], dockerHost: string): void {
+  const socket = dockerHost.startsWith('unix://') ? dockerHost.slice('unix://'.length) : dockerHost.startsWith('/') ? dockerHost : undefined;
+  for (const [i, m] of mounts.entries()) {
+    const source = path.resolve(m.source);
+    const sourceDir = source.endsWith('/') ? source : `${source}/`;
+    if (path.basename(source) === 'docker.sock' || (socket && (source === socket || socket.startsWith(sourceDir)))) {
+      throw new BerthError('INVALID_CONFIG', `runtime.mounts.${i}.source = ${m.source}: tenant containers never get the Docker socket`);
+    }
+    if (path.resolve(m.target) === WORKSPACE_TARGET || !path.isAbsolute(m.target)) {
+      throw new BerthError('INVALID_CONFIG', `runtime.mounts.${i}.target = ${m.target}: must be an absolute path other than ${WORKSPACE_TARGET}`);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/logger.js';
+import type { BerthConfig } from '../../config/schema.js';
+import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
+import type { Store } from '../../store/store.js';
+import { InstancesRepo } from '../../store/repositories/instances-repo.js';
+import { NetworksRepo } from '../../store/repositories/networks-repo.js';
+import type { EventLog } from '../events/event-log.js';
+import { NetworkManager } from '../networks/network-manager.js';
+import { SubnetPool } from '../networks/subnet-pool.js';
+import { resolvePlans, type PlanCatalog } from '../plans/resolve-plans.js';
+import { PortAllocator } from '../ports/port-allocator.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
+import { FirstHealthWatcher } from './first-health-watcher.js';
+import { InstanceProvisioner } from './instance-provisioner.js';
+import { InstanceService, type RuntimeGate } from './instance-service.js';
+import { KeyedLock } from './keyed-lock.js';
+
+export interface InstancesDeps {
+  config: BerthConfig;
+  store: Store;
+  runtime: RuntimeDriver;
+  gate: RuntimeGate;
+  secrets: SecretBox;
+  events: EventLog;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Instances {
+  service: InstanceService;
+  provisioner: InstanceProvisioner;
+  watcher: FirstHealthWatcher;
+  networks: NetworkManager;
+  repo: InstancesRepo;
+  networksRepo: NetworksRepo;
+  plans: PlanCatalog;
+  lock: KeyedLock;
+}
+
+/** Builds the instance domain from config: plans, ports, networks, provisioner and the service. */
+export function createInstances(d: InstancesDeps): Instances {
+  const { config, clock } = d;
+  const now = (): string => new Date(clock.now()).toISOString();
+  checkOperatorMounts(config.runtime.mounts, config.docker.host);
+  const plans = resolvePlans(config);
+  const repo = new InstancesRepo(d.store.db, now);
+  const networksRepo = new NetworksRepo(d.store.db);
+  const lock = new KeyedLock();
+  const bindAddress = config.runtime.bindAddress;
+  const probeHost = bindAddress === '0.0.0.0' || bindAddress === '' ? '127.0.0.1' : bindAddress;
+  const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
+  const networks = new NetworkManager({
+    runtime: d.runtime, repo: networksRepo, lock, logger: d.logger, scope: config.runtime.scope,
+    sharedName: config.network.sharedName, sharedSubnet: config.network.sharedSubnet,
+    pool: new SubnetPool(config.network.subnetPool, config.network.subnetPrefix), now,
+  });
+  const settings: RuntimeSettings = {
+    scope: config.runtime.scope,
+    bindAddress,
+    user: config.runtime.user,
+    logMaxSize: config.runtime.logMaxSize,
+    logMaxFile: config.runtime.logMaxFile,
+    stopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
+    env: config.runtime.env,
+    mounts: config.runtime.mounts,
+  };
+  const watcher = new FirstHealthWatcher({ repo, events: d.events, clock, logger: d.logger, probeHost });
+  const provisioner = new InstanceProvisioner({
+    runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
+    events: d.events, clock, logger: d.logger, concurrency: config.monitor.restartConcurrency,
+  });
+  const service = new InstanceService({
+    repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
+    events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
+    spec: {
+      plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
+      defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,
+    },
+  });
+  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock };
+}

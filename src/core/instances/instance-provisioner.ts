@@ -1,0 +1,218 @@
+import type { Clock } from '../../common/clock.js';
+import { BerthError, describeError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { LABELS, scopeFilter } from '../../runtime/labels.js';
+import type { ContainerInfo, RuntimeDriver } from '../../runtime/runtime-driver.js';
+import type { InstanceRow, InstancesRepo } from '../../store/repositories/instances-repo.js';
+import { uniqueViolation } from '../../store/repositories/unique-violation.js';
+import type { EventLog } from '../events/event-log.js';
+import type { NetworkManager } from '../networks/network-manager.js';
+import type { PlanCatalog } from '../plans/resolve-plans.js';
+import type { PortAllocator } from '../ports/port-allocator.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { buildContainerSpec, containerName, workspaceLabels, workspaceVolume, type RuntimeSettings } from './container-spec.js';
+import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { InstanceStatus } from './instance-types.js';
+import { Semaphore } from './semaphore.js';
+
+export interface ProvisionerOptions {
+  runtime: RuntimeDriver;
+  repo: InstancesRepo;
+  networks: NetworkManager;
+  plans: PlanCatalog;
+  settings: RuntimeSettings;
+  secrets: SecretBox;
+  ports: PortAllocator;
+  watcher: FirstHealthWatcher;
+  events: EventLog;
+  clock: Clock;
+  logger: Logger;
+  /** How many container creates/starts may hit the engine at once. */
+  concurrency: number;
+}
+
+const PORT_TAKEN = /port is already allocated|address already in use/i;
+/** Failures that retrying cannot fix: the create is marked failed instead of retried forever. */
+const PERMANENT: ReadonlySet<string> = new Set(['IMAGE_NOT_FOUND', 'INVALID_CONFIG', 'PLAN_NOT_FOUND', 'PORTS_EXHAUSTED', 'SUBNETS_EXHAUSTED']);
+
+/**
+ * Turns instance rows into containers and back: workspace volume, network, container,
+ * start (moving the port when another process took it), stop, and teardown. Every step is
+ * idempotent and finds what an earlier, interrupted attempt left, so the reconciler can
+ * repeat any of them after a crash. Callers hold the instance's lock.
+ */
+export class InstanceProvisioner {
+  private readonly engine: Semaphore;
+
+  constructor(private readonly o: ProvisionerOptions) {
+    this.engine = new Semaphore(o.concurrency);
+  }
+
+  private now(): string {
+    return new Date(this.o.clock.now()).toISOString();
+  }
+
+  /** The instance's container: by id, else by name; only if it carries this instance's id. */
+  async findContainer(row: InstanceRow): Promise<ContainerInfo | undefined> {
+    if (row.container_id) {
+      const info = await this.o.runtime.inspectContainer(row.container_id);
+      if (info && info.labels[LABELS.instance] === row.id) return info;
+    }
+    const name = containerName(this.o.settings.scope, row.name);
+    const info = await this.o.runtime.inspectContainer(name);
+    if (!info) return undefined;
+    if (info.labels[LABELS.instance] === row.id) return info;
+    if (info.labels[LABELS.managed] === 'true' && info.labels[LABELS.scope] === this.o.settings.scope) {
+      // Left by an earlier instance of the same name that no longer exists: an orphan.
+      await this.o.runtime.removeContainer(info.id);
+      return undefined;
+    }
+    throw new BerthError('CONFLICT', `a container named ${name} exists and is not managed by this berth; rename or remove it`);
+  }
+
+  /** Finds or creates the container (and its volume and network). Recreates one built for an older port. */
+  async ensureContainer(row: InstanceRow): Promise<ContainerInfo> {
+    const existing = await this.findContainer(row);
+    if (existing && existing.labels[LABELS.port] === String(row.host_port)) {
+      if (row.container_id !== existing.id) await this.o.repo.update(row.id, { container_id: existing.id });
+      return existing;
+    }
+    if (existing) await this.o.runtime.removeContainer(existing.id);
+    const plan = this.o.plans.get(row.plan);
+    if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
+    const secrets = row.secrets_sealed ? this.o.secrets.open(row.secrets_sealed) : {};
+    const volume = workspaceVolume(this.o.settings.scope, row.name);
+    const id = await this.engine.run(async () => {
+      await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
+      return this.o.networks.use(row.tenant, plan, (network) =>
+        this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
+    });
+    await this.o.repo.update(row.id, { container_id: id });
+    const made = await this.o.runtime.inspectContainer(id);
+    if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
+    return made;
+  }
+
+  /**
+   * Starts the container, creating it if needed. When the engine says the host port is taken
+   * (another process got it after the store handed it out), moves the instance to a new port.
+   */
+  async startContainer(row: InstanceRow, actor: string): Promise<InstanceRow> {
+    const avoid = new Set<number>();
+    for (let attempt = 0; ; attempt++) {
+      const container = await this.ensureContainer(row);
+      if (container.state === 'running') return row;
+      try {
+        await this.engine.run(() => this.o.runtime.startContainer(container.id));
+        return row;
+      } catch (error) {
+        if (!PORT_TAKEN.test(describeError(error)) || attempt >= 4) throw error;
+        await this.o.runtime.removeContainer(container.id);
+        if (row.host_port !== null) avoid.add(row.host_port);
+        const from = row.host_port;
+        row = await this.reassignPort(row, avoid);
+        this.o.events.record({
+          instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'port-reassigned', actor,
+          message: `host port ${from} was taken by another process; moved to ${row.host_port}`, data: { from, to: row.host_port },
+        });
+      }
+    }
+  }
+
+  private async reassignPort(row: InstanceRow, avoid: Set<number>): Promise<InstanceRow> {
+    for (;;) {
+      const port = await this.o.ports.pick(await this.o.repo.usedPorts(), avoid);
+      try {
+        await this.o.repo.update(row.id, { host_port: port });
+        return { ...row, host_port: port };
+      } catch (error) {
+        if (uniqueViolation(error) !== 'host_port') throw error;
+        avoid.add(port);
+      }
+    }
+  }
+
+  /**
+   * Brings the container up and marks the instance `starting` (if its status is one of
+   * `onlyIf`), then waits for its first healthy answer in the background.
+   */
+  async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string): Promise<boolean> {
+    const started = await this.startContainer(row, actor);
+    const moved = await this.o.repo.update(row.id, { status: 'starting', started_at: this.now(), last_error: null }, onlyIf);
+    if (moved) {
+      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'started', actor, message, data: { hostPort: started.host_port } });
+      this.o.watcher.watch(row.id);
+    }
+    return moved;
+  }
+
+  /** Finishes a create: the row exists in `creating`; the container may or may not. */
+  async finishCreate(id: string, actor: string): Promise<void> {
+    const row = await this.o.repo.get(id);
+    if (!row || row.status !== 'creating') return;
+    try {
+      if (row.desired_state === 'running') {
+        await this.launch(row, ['creating'], actor, 'container created and started');
+      } else {
+        await this.ensureContainer(row);
+        await this.o.repo.update(id, { status: 'stopped' }, ['creating']);
+      }
+    } catch (error) {
+      const message = describeError(error);
+      if (error instanceof BerthError && PERMANENT.has(error.code)) {
+        if (await this.o.repo.update(id, { status: 'failed', last_error: message }, ['creating'])) {
+          this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
+        }
+        return;
+      }
+      // Transient (engine away, engine busy): stays `creating`; the reconciler retries.
+      await this.o.repo.update(id, { last_error: message }, ['creating']).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async stopContainer(row: InstanceRow): Promise<void> {
+    const container = await this.findContainer(row);
+    if (container && container.state !== 'exited' && container.state !== 'created' && container.state !== 'dead') {
+      await this.o.runtime.stopContainer(container.id, this.o.settings.stopTimeoutSeconds);
+    }
+  }
+
+  /** Removes every container carrying this instance's id (normally one). */
+  async removeContainers(row: InstanceRow): Promise<number> {
+    const labelled = await this.o.runtime.listContainers({ all: true, labels: { ...scopeFilter(this.o.settings.scope), [LABELS.instance]: row.id } });
+    const ids = new Set(labelled.map((c) => c.id));
+    const named = await this.findContainer(row);
+    if (named) ids.add(named.id);
+    for (const cid of ids) await this.o.runtime.removeContainer(cid);
+    return ids.size;
+  }
+
+  /** Finishes a delete: container, workspace (unless kept), row (which frees the port), then the network. */
+  async finishDelete(id: string, actor: string): Promise<void> {
+    const row = await this.o.repo.get(id);
+    if (!row) return;
+    this.o.watcher.cancel(id);
+    await this.removeContainers(row);
+    const volume = workspaceVolume(this.o.settings.scope, row.name);
+    const kept = (await this.o.repo.keptWorkspaces()).has(volume);
+    if (!kept) {
+      await this.o.runtime.removeVolume(volume).catch((error: unknown) => {
+        // Still in use by something outside berth's view: the reconciler's orphan pass retries.
+        if (!(error instanceof BerthError && error.code === 'CONFLICT')) throw error;
+        this.o.logger.warn({ volume, reason: describeError(error) }, 'workspace volume still in use; left for the next reconcile');
+      });
+    }
+    await this.o.repo.delete(id);
+    this.o.events.record({
+      instanceId: id, instance: row.name, tenant: row.tenant, type: 'deleted', actor,
+      message: kept ? `deleted; workspace volume ${volume} kept` : 'deleted with its container and workspace',
+      data: { hostPort: row.host_port, keptWorkspace: kept ? volume : null },
+    });
+    if (row.network_name && this.o.networks.isDedicated(row.network_name)) {
+      // The row is gone; a network left behind now is an orphan the reconciler removes.
+      await this.o.networks.release(row.tenant, (name) => this.o.repo.countOnNetwork(name))
+        .catch((error: unknown) => this.o.logger.warn({ network: row.network_name, reason: describeError(error) }, 'could not remove the tenant network yet'));
+    }
+  }
+}

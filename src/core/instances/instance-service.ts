@@ -1,0 +1,300 @@
+import type { Clock } from '../../common/clock.js';
+import { BerthError, describeError } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import type { Logger } from '../../common/logger.js';
+import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
+import type { InstanceFilter, InstancePatch, InstanceRow, InstancesRepo } from '../../store/repositories/instances-repo.js';
+import { uniqueViolation } from '../../store/repositories/unique-violation.js';
+import type { EventLog } from '../events/event-log.js';
+import type { NetworkManager } from '../networks/network-manager.js';
+import { requirePlan } from '../plans/resolve-plans.js';
+import type { PortAllocator } from '../ports/port-allocator.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { workspaceVolume } from './container-spec.js';
+import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { InstanceProvisioner } from './instance-provisioner.js';
+import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
+import { ADMIN_VIEWER, INSTANCE_STATUSES, type CreateInstanceInput, type Instance, type InstanceStatus, type Viewer } from './instance-types.js';
+import { toInstance } from './instance-view.js';
+import type { KeyedLock } from './keyed-lock.js';
+
+/** What the service needs from the runtime status tracker: a 503 gate and failure reports. */
+export interface RuntimeGate {
+  require(): void;
+  report(error: unknown): void;
+}
+
+export interface InstanceServiceOptions {
+  repo: InstancesRepo;
+  provisioner: InstanceProvisioner;
+  watcher: FirstHealthWatcher;
+  networks: NetworkManager;
+  ports: PortAllocator;
+  secrets: SecretBox;
+  runtime: RuntimeDriver;
+  gate: RuntimeGate;
+  events: EventLog;
+  lock: KeyedLock;
+  clock: Clock;
+  logger: Logger;
+  spec: SpecDefaults;
+  scope: string;
+  bindAddress: string;
+}
+
+export type InstanceAction = 'start' | 'stop' | 'restart';
+
+/** Statuses the monitor's failure policy leaves an instance in; a manual start or restart resets its backoff. */
+const GAVE_UP: readonly InstanceStatus[] = ['failed', 'crashloop'];
+const NOT_DELETING = INSTANCE_STATUSES.filter((s) => s !== 'deleting' && s !== 'creating');
+const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = ['running', 'failed', 'crashloop', 'stopped'];
+
+/**
+ * The instance lifecycle as the API sees it. Writes intent to the store and returns; the
+ * provisioner does the runtime work (in the background for creates), the reconciler
+ * repairs whatever an interruption left.
+ */
+export class InstanceService {
+  constructor(private readonly o: InstanceServiceOptions) {}
+
+  private view(row: InstanceRow): Instance {
+    return toInstance(row, this.o.bindAddress);
+  }
+
+  private now(): string {
+    return new Date(this.o.clock.now()).toISOString();
+  }
+
+  /** Creates an instance, or returns the existing one when the same name has the same spec. */
+  async create(input: CreateInstanceInput, actor: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; created: boolean }> {
+    const spec = normalizeSpec(input, this.o.spec);
+    if (viewer.tenant && viewer.tenant !== spec.tenant) throw new BerthError('FORBIDDEN', `this token may not create instances for tenant ${spec.tenant}`);
+    const hash = specHash(spec, this.o.secrets.digest(spec.secrets));
+    const existing = await this.o.repo.findByName(spec.name);
+    if (existing) return { instance: this.sameOrConflict(existing, hash, viewer), created: false };
+
+    this.o.gate.require();
+    const imageExists = await this.runtime(() => this.o.runtime.imageExists(spec.image));
+    if (!imageExists) {
+      throw new BerthError('IMAGE_NOT_FOUND', `image: ${spec.image} is not present on the container engine; berth does not pull or build images implicitly (build or load it on the host first)`, { field: 'image' });
+    }
+    const plan = requirePlan(this.o.spec.plans, spec.plan);
+    const at = this.now();
+    const secretNames = Object.keys(spec.secrets).sort();
+    const base = {
+      id: newId('ins_', this.o.clock.now()),
+      name: spec.name,
+      tenant: spec.tenant,
+      plan: spec.plan,
+      image: spec.image,
+      command: spec.command ? JSON.stringify(spec.command) : null,
+      env: JSON.stringify(spec.env),
+      secrets_sealed: secretNames.length ? this.o.secrets.seal(spec.secrets) : null,
+      secret_names: JSON.stringify(secretNames),
+      container_port: spec.port,
+      health: JSON.stringify(spec.health),
+      spec_hash: hash,
+      desired_state: 'running',
+      status: 'creating',
+      container_id: null,
+      network_name: this.o.networks.nameFor(spec.tenant, plan),
+      created_at: at,
+      updated_at: at,
+    };
+    // A workspace kept by an earlier delete of this name is picked up again, and is no longer "kept".
+    await this.o.repo.unmarkWorkspaceKept(workspaceVolume(this.o.scope, spec.name));
+    const avoid = new Set<number>();
+    let row: InstanceRow | undefined;
+    while (!row) {
+      const port = await this.o.ports.pick(await this.o.repo.usedPorts(), avoid);
+      try {
+        await this.o.repo.insert({ ...base, host_port: port });
+        row = (await this.o.repo.get(base.id))!;
+      } catch (error) {
+        const column = uniqueViolation(error);
+        if (column === 'host_port') {
+          avoid.add(port);
+          continue;
+        }
+        if (column === 'name') {
+          // Lost a race with an identical (or conflicting) create of the same name.
+          const winner = await this.o.repo.findByName(spec.name);
+          if (winner) return { instance: this.sameOrConflict(winner, hash, viewer), created: false };
+          continue;
+        }
+        throw error;
+      }
+    }
+    this.o.events.record({
+      instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
+      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.host_port}`,
+      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames },
+    });
+    this.provisionInBackground(row.id, actor);
+    return { instance: this.view(row), created: true };
+  }
+
+  private sameOrConflict(existing: InstanceRow, hash: string, viewer: Viewer): Instance {
+    if (viewer.tenant && existing.tenant !== viewer.tenant) {
+      throw new BerthError('INSTANCE_CONFLICT', `name: an instance named ${existing.name} already exists; choose another name`, { field: 'name' });
+    }
+    if (existing.status === 'deleting') {
+      throw new BerthError('INVALID_STATE', `instance ${existing.name} is being deleted; create it again once it is gone`, { field: 'name' });
+    }
+    if (existing.spec_hash !== hash) {
+      throw new BerthError('INSTANCE_CONFLICT', `name: an instance named ${existing.name} already exists with a different spec; delete it first or choose another name`, { field: 'name' });
+    }
+    return this.view(existing);
+  }
+
+  private provisionInBackground(id: string, actor: string): void {
+    void this.o.lock.run(id, () => this.o.provisioner.finishCreate(id, actor)).catch((error: unknown) => {
+      this.o.gate.report(error);
+      this.o.logger.warn({ instance: id, reason: describeError(error) }, 'create not finished yet; the reconciler will retry');
+    });
+  }
+
+  async get(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<Instance> {
+    return this.view(await this.find(idOrName, viewer));
+  }
+
+  async list(filter: Partial<InstanceFilter>, viewer: Viewer = ADMIN_VIEWER): Promise<{ items: Instance[]; total: number }> {
+    if (viewer.tenant && filter.tenant && filter.tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${filter.tenant}`);
+    const { rows, total } = await this.o.repo.list({
+      ...filter,
+      ...(viewer.tenant ? { tenant: viewer.tenant } : {}),
+      limit: filter.limit ?? 100,
+      offset: filter.offset ?? 0,
+    });
+    return { items: rows.map((r) => this.view(r)), total };
+  }
+
+  /**
+   * Deletes the container, the workspace (unless kept) and the row, which frees the port.
+   * `done` is false when the engine failed midway: the instance stays `deleting` and the
+   * reconciler finishes it.
+   */
+  async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<{ instance: Instance; done: boolean }> {
+    const row = await this.find(idOrName, viewer);
+    this.o.gate.require();
+    const volume = workspaceVolume(this.o.scope, row.name);
+    if (options.keepData) await this.o.repo.markWorkspaceKept(volume);
+    else await this.o.repo.unmarkWorkspaceKept(volume);
+    if (row.status !== 'deleting') {
+      await this.o.repo.update(row.id, { status: 'deleting' });
+      this.o.events.record({
+        instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'deleting', actor,
+        message: reason ?? (options.keepData ? 'delete requested; keeping the workspace' : 'delete requested'),
+      });
+    }
+    this.o.watcher.cancel(row.id);
+    const deleting = { ...row, status: 'deleting' };
+    try {
+      await this.o.lock.run(row.id, () => this.o.provisioner.finishDelete(row.id, actor));
+      return { instance: this.view(deleting), done: true };
+    } catch (error) {
+      this.o.gate.report(error);
+      if (!(error instanceof BerthError) || !['RUNTIME_UNAVAILABLE', 'RUNTIME_ERROR'].includes(error.code)) throw error;
+      return { instance: this.view({ ...deleting, last_error: describeError(error) }), done: false };
+    }
+  }
+
+  start(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+    return this.act(idOrName, 'start', actor, viewer, reason);
+  }
+
+  stop(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+    return this.act(idOrName, 'stop', actor, viewer, reason);
+  }
+
+  restart(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+    return this.act(idOrName, 'restart', actor, viewer, reason);
+  }
+
+  /**
+   * Restart without a caller's tenant check, for the scheduler's `restart` job action and exit
+   * policies. Unlike the API action it never starts an instance someone stopped.
+   */
+  async restartContainer(idOrName: string, actor: string, reason?: string): Promise<Instance> {
+    const row = await this.find(idOrName);
+    if (row.desired_state === 'stopped') throw new BerthError('INVALID_STATE', `instance ${row.name} is stopped; start it first`);
+    return this.act(row.id, 'restart', actor, ADMIN_VIEWER, reason);
+  }
+
+  async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+    const found = await this.find(idOrName, viewer);
+    this.o.gate.require();
+    await this.runtime(() => this.o.lock.run(found.id, async () => {
+      const row = await this.o.repo.get(found.id);
+      if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
+      if (row.status === 'deleting' || row.status === 'creating') {
+        throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
+      }
+      const reset: InstancePatch = GAVE_UP.includes(row.status as InstanceStatus)
+        ? { consecutive_failures: 0, backoff_ms: 0, next_restart_at: null, restart_history: '[]' }
+        : {};
+      if (action === 'stop') {
+        this.o.watcher.cancel(row.id);
+        await this.o.repo.update(row.id, { desired_state: 'stopped', status: 'stopping' });
+        await this.o.provisioner.stopContainer(row);
+        if (await this.o.repo.update(row.id, { status: 'stopped' }, ['stopping'])) {
+          this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
+        }
+        return;
+      }
+      if (action === 'restart') {
+        this.o.watcher.cancel(row.id);
+        // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
+        await this.o.repo.update(row.id, { desired_state: 'running', status: 'stopping', ...reset });
+        await this.o.provisioner.stopContainer(row);
+        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
+        return;
+      }
+      await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
+      const container = await this.o.provisioner.findContainer(row);
+      if (container?.state === 'running' && ['starting', 'running', 'unhealthy'].includes(row.status)) return;
+      await this.o.provisioner.launch(row, NOT_DELETING, actor, reason ?? 'started on request');
+    }));
+    return this.get(found.id);
+  }
+
+  /**
+   * Waits until the instance is running, has given up (failed, crashloop), was stopped, or
+   * the timeout passes; returns it as it then is.
+   */
+  async waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Instance> {
+    const until = this.o.clock.now() + timeoutMs;
+    for (;;) {
+      const row = await this.o.repo.get(id);
+      if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `instance ${id} was deleted while waiting`);
+      if (TERMINAL_FOR_WAIT.includes(row.status as InstanceStatus) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
+      await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, 200));
+    }
+  }
+
+  /** The instance's container id, for logs and stats (503 without an engine, 409 without a container). */
+  async containerOf(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; containerId: string }> {
+    const row = await this.find(idOrName, viewer);
+    this.o.gate.require();
+    const container = await this.runtime(() => this.o.provisioner.findContainer(row));
+    if (!container) throw new BerthError('INVALID_STATE', `instance ${row.name} has no container right now (status ${row.status})`);
+    return { instance: this.view(row), containerId: container.id };
+  }
+
+  /** The row, if the viewer may see it; otherwise INSTANCE_NOT_FOUND (a tenant never learns of others). */
+  async find(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<InstanceRow> {
+    const row = await this.o.repo.findByIdOrName(idOrName);
+    if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
+    return row;
+  }
+
+  /** Runs engine work, flipping the runtime status at once when the engine turns out to be away. */
+  private async runtime<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.o.gate.report(error);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { BerthError } from '../../common/errors.js';
+import { parseMemorySize } from '../../config/parse-size.js';
+import type { BerthConfig, HealthDefaults, RestartPolicy } from '../../config/schema.js';
+
+/** A plan as the rest of berth uses it: sizes in bytes, health and restart merged with the top level. */
+export interface Plan {
+  name: string;
+  cpus: number;
+  /** The configured size, as written (for display). */
+  memory: string;
+  memoryBytes: number;
+  pidsLimit: number;
+  readOnlyRootfs: boolean;
+  dedicatedNetwork: boolean;
+  internalNetwork: boolean;
+  health: HealthDefaults;
+  restart: RestartPolicy;
+}
+
+export type PlanCatalog = ReadonlyMap<string, Plan>;
+
+/** Builds the plan catalogue from config (the loader already checked every memory size). */
+export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'restart'>): PlanCatalog {
+  const out = new Map<string, Plan>();
+  for (const [name, p] of Object.entries(config.plans).sort(([a], [b]) => a.localeCompare(b))) {
+    const memoryBytes = parseMemorySize(p.memory);
+    if (memoryBytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.memory = ${JSON.stringify(p.memory)} is not a size`);
+    out.set(name, {
+      name,
+      cpus: p.cpus,
+      memory: typeof p.memory === 'number' ? `${p.memory}MiB` : p.memory,
+      memoryBytes,
+      pidsLimit: p.pidsLimit,
+      readOnlyRootfs: p.readOnlyRootfs,
+      dedicatedNetwork: p.dedicatedNetwork,
+      internalNetwork: p.dedicatedNetwork && p.internalNetwork,
+      health: { ...config.health, ...definedOnly(p.health ?? {}) },
+      restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
+    });
+  }
+  return out;
+}
+
+/** The named plan, or PLAN_NOT_FOUND naming the field and the plans that exist. */
+export function requirePlan(plans: PlanCatalog, name: string): Plan {
+  const plan = plans.get(name);
+  if (!plan) throw new BerthError('PLAN_NOT_FOUND', `plan: no plan named ${JSON.stringify(name)}; plans are ${[...plans.keys()].join(', ')}`, { field: 'plan' });
+  return plan;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

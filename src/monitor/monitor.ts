@@ -1,0 +1,330 @@
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { describeError } from '../common/errors.js';
+import type { ComponentHealth } from '../common/health.js';
+import type { Logger } from '../common/logger.js';
+import type { BerthConfig } from '../config/schema.js';
+import type { Alert } from '../alerts/alert-dispatcher.js';
+import type { AppendEvent } from '../core/events/event-log.js';
+import type { Service } from '../daemon/lifecycle.js';
+import type { ExitHandler } from '../reconciler/exit-handler.js';
+import { LABELS } from '../runtime/labels.js';
+import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
+import { resolveHealthSpec, resolveRestartPolicy, type HealthSpec } from './health-spec.js';
+import { HttpProber, probeHost } from './http-prober.js';
+import type { MonitorMetrics } from './monitor-metrics.js';
+import type { MonitoredInstance, MonitorRepo, ProbeWrite } from './monitor-repo.js';
+import { ProbeScheduler } from './probe-scheduler.js';
+import { ProbeState } from './probe-state.js';
+import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
+import { RestartController } from './restart-controller.js';
+import { isStable, type RestartPolicyMs } from './restart-policy.js';
+import { RuntimeEventWatcher } from './runtime-event-watcher.js';
+
+export interface MonitorOptions {
+  config: Pick<BerthConfig, 'health' | 'restart' | 'plans' | 'monitor' | 'runtime'>;
+  repo: MonitorRepo;
+  runtime: RuntimeDriver;
+  runtimeStatus: { readonly state: string; report(error: unknown): void };
+  events: { append(...events: AppendEvent[]): Promise<void>; record(...events: AppendEvent[]): void };
+  alerts: { notify(alert: Alert): void };
+  metrics: MonitorMetrics;
+  clock: Clock;
+  logger: Logger;
+  /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
+  startProbeIntervalMs?: number;
+  random?: () => number;
+}
+
+interface Tracked {
+  row: MonitoredInstance;
+  spec: HealthSpec;
+  policy: RestartPolicyMs;
+  probe: ProbeState;
+  /** Local change counter: a store read older than this does not overwrite the mirror. */
+  touched: number;
+  /** When the current outage was first seen, for "back after" reporting. */
+  downSince: number | undefined;
+}
+
+const AWAITING_HEALTH: readonly string[] = ['starting', 'unhealthy', 'restarting', 'crashloop'];
+
+/**
+ * Keeps desired-running instances alive: probes their health over published ports, follows
+ * the runtime's event stream to act on exits at once, and hands failures to the restart
+ * policy. Probe results are written in batches; status changes are conditional writes.
+ */
+export class Monitor implements Service {
+  readonly name = 'monitor';
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly prober: HttpProber;
+  private readonly scheduler: ProbeScheduler;
+  private readonly writer: ProbeWriter;
+  private readonly restarts: RestartController;
+  private readonly watcher: RuntimeEventWatcher;
+  private readonly oomSeen = new Set<string>();
+  private readonly startProbeIntervalMs: number;
+  private reconcileTrigger: (() => void) | undefined;
+  private syncTimer: TimerHandle | undefined;
+  private syncing: Promise<void> | undefined;
+  private seq = 0;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+
+  constructor(private readonly o: MonitorOptions) {
+    this.startProbeIntervalMs = o.startProbeIntervalMs ?? 1000;
+    this.prober = new HttpProber(probeHost(o.config.runtime.bindAddress));
+    this.writer = new ProbeWriter(o.repo, o.events, o.logger);
+    this.scheduler = new ProbeScheduler({
+      clock: o.clock,
+      concurrency: o.config.monitor.probeConcurrency,
+      probe: (id) => this.probeOnce(id).catch((error: unknown) => o.logger.warn({ instance: id, reason: describeError(error) }, 'probe handling failed')),
+      interval: (id) => this.tracked.get(id)?.probe.nextDelay(o.clock.now(), this.startProbeIntervalMs) ?? 1000,
+      onInFlight: (active) => o.metrics.probesInFlight.set(active),
+      ...(o.random ? { random: o.random } : {}),
+    });
+    this.restarts = new RestartController({
+      repo: o.repo,
+      writer: this.writer,
+      runtime: o.runtime,
+      runtimeUp: () => o.runtimeStatus.state !== 'down',
+      reportRuntimeError: (error) => o.runtimeStatus.report(error),
+      clock: o.clock,
+      logger: o.logger,
+      events: o.events,
+      alerts: o.alerts,
+      metrics: o.metrics,
+      concurrency: o.config.monitor.restartConcurrency,
+      policyFor: (plan) => resolveRestartPolicy(o.config, plan),
+      stopTimeoutSeconds: o.config.runtime.stopTimeoutSeconds,
+      onStatus: (id, status, downSince) => this.mirror(id, status, downSince),
+      onRestarted: (id, containerId, at) => this.freshRun(id, containerId, at),
+      reconcile: () => this.reconcileTrigger?.(),
+      ...(o.random ? { random: o.random } : {}),
+    });
+    this.watcher = new RuntimeEventWatcher({
+      runtime: o.runtime,
+      scope: o.config.runtime.scope,
+      clock: o.clock,
+      logger: o.logger,
+      onEvent: (event) => this.onRuntimeEvent(event),
+      onConnected: (reconnect) => {
+        o.metrics.eventStreamUp.set(1);
+        if (reconnect) {
+          o.logger.info('runtime event stream back; asking the reconciler to catch up');
+          this.reconcileTrigger?.();
+        }
+      },
+      onDisconnected: () => o.metrics.eventStreamUp.set(0),
+      report: (error) => o.runtimeStatus.report(error),
+    });
+  }
+
+  /** The policy-based exit handler the reconciler calls for exits it finds. */
+  get exitHandler(): ExitHandler {
+    return this.restarts;
+  }
+
+  /** Most restarts that ever ran at once (bounded by monitor.restartConcurrency). */
+  get restartHighWater(): number {
+    return this.restarts.highWater;
+  }
+
+  /** Wires the reconciler's coalesced trigger, called when the event stream reconnects. */
+  setReconcileTrigger(trigger: () => void): void {
+    this.reconcileTrigger = trigger;
+  }
+
+  health(): ComponentHealth {
+    if (this.state === 'idle') return { status: 'starting' };
+    if (this.state === 'stopped') return { status: 'down', detail: 'stopped' };
+    const watching = `${this.tracked.size} instances watched`;
+    if (!this.watcher.connected) return { status: 'degraded', detail: `runtime event stream down (${this.watcher.lastError ?? 'connecting'}); probes continue; ${watching}` };
+    return { status: 'up', detail: watching };
+  }
+
+  async start(): Promise<void> {
+    this.state = 'running';
+    this.watcher.start();
+    await this.sync().catch((error: unknown) => this.o.logger.warn({ reason: describeError(error) }, 'first monitor sync failed; retrying'));
+    this.scheduleSync();
+    this.o.logger.info({ instances: this.tracked.size, probeConcurrency: this.o.config.monitor.probeConcurrency, restartConcurrency: this.o.config.monitor.restartConcurrency }, 'monitor started');
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    if (this.syncTimer) this.o.clock.clearTimeout(this.syncTimer);
+    await this.syncing?.catch(() => undefined);
+    await Promise.all([this.watcher.stop(), this.scheduler.stop(), this.restarts.stop()]);
+    await this.writer.flush().catch(() => undefined);
+    this.prober.close();
+  }
+
+  private scheduleSync(): void {
+    if (this.state !== 'running') return;
+    this.syncTimer = this.o.clock.setTimeout(() => {
+      this.syncing = this.sync()
+        .catch((error: unknown) => this.o.logger.warn({ reason: describeError(error) }, 'monitor sync failed'))
+        .finally(() => this.scheduleSync());
+    }, this.o.config.monitor.flushIntervalMs);
+    this.syncTimer.unref?.();
+  }
+
+  /** Writes pending probe results, then re-reads which instances to watch. */
+  private async sync(): Promise<void> {
+    await this.writer.flush();
+    const readAt = this.seq;
+    const rows = await this.o.repo.listMonitored();
+    if (this.state !== 'running') return;
+    const seen = new Set<string>();
+    for (const row of rows) {
+      if (!row.containerId || !row.hostPort) continue;
+      seen.add(row.id);
+      const t = this.tracked.get(row.id);
+      if (t && t.touched > readAt) continue;
+      if (!t) this.track(row);
+      else this.refresh(t, row);
+      // A restart decided before this daemon started (or before a lost timer) is picked up at its time.
+      if (row.nextRestartAt !== null && (row.status === 'restarting' || row.status === 'crashloop')) this.restarts.resume(row);
+    }
+    for (const [id, t] of this.tracked) {
+      if (seen.has(id) || t.touched > readAt) continue;
+      this.tracked.delete(id);
+      this.scheduler.remove(id);
+      this.restarts.cancel(id);
+    }
+  }
+
+  private track(row: MonitoredInstance): void {
+    const spec = resolveHealthSpec(this.o.config, row.plan, row.health);
+    const t: Tracked = {
+      row, spec, policy: resolveRestartPolicy(this.o.config, row.plan),
+      probe: new ProbeState(spec, row.startedAt ?? this.o.clock.now()), touched: 0, downSince: undefined,
+    };
+    this.tracked.set(row.id, t);
+    this.scheduler.add(row.id);
+  }
+
+  private refresh(t: Tracked, row: MonitoredInstance): void {
+    const newContainer = row.containerId !== t.row.containerId;
+    // The instances service (start, restart, recreate) stamps started_at: a new run to probe afresh.
+    const startedElsewhere = row.startedAt !== null && row.startedAt > t.probe.startedAt;
+    if (row.health !== t.row.health || row.plan !== t.row.plan) {
+      t.spec = resolveHealthSpec(this.o.config, row.plan, row.health);
+      t.policy = resolveRestartPolicy(this.o.config, row.plan);
+    }
+    t.row = row;
+    if (newContainer) this.restarts.cancel(row.id);
+    if (newContainer || startedElsewhere) {
+      t.probe = new ProbeState(t.spec, row.startedAt ?? this.o.clock.now());
+      this.scheduler.probeSoon(row.id, Math.min(this.startProbeIntervalMs, t.spec.intervalMs));
+    }
+  }
+
+  private mirror(id: string, status: string, downSince?: number): void {
+    const t = this.tracked.get(id);
+    if (!t) return;
+    t.row = { ...t.row, status };
+    t.touched = ++this.seq;
+    if (downSince !== undefined) t.downSince ??= downSince;
+  }
+
+  /** The container (re)started at `at`: a new run with its own start period, probed soon. */
+  private freshRun(id: string, containerId: string, at: number): void {
+    const t = this.tracked.get(id);
+    if (!t || t.row.containerId !== containerId) return;
+    t.probe = new ProbeState(t.spec, at);
+    t.row = { ...t.row, startedAt: at, nextRestartAt: null };
+    t.touched = ++this.seq;
+    this.scheduler.probeSoon(id, Math.min(this.startProbeIntervalMs, t.spec.intervalMs));
+  }
+
+  private async probeOnce(id: string): Promise<void> {
+    const t = this.tracked.get(id);
+    // While a restart is pending, the container is known bad: probing it would only add noise.
+    if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id)) return;
+    const { containerId } = t.row;
+    const run = t.probe;
+    const result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
+    this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
+    if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
+    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state !== 'running') return;
+
+    const now = this.o.clock.now();
+    const previous = t.row.status;
+    const verdict = run.observe(result.ok, now, previous);
+    const write: ProbeWrite = { id, containerId, at: now, ok: result.ok, latencyMs: result.latencyMs, consecutiveFailures: run.consecutiveFailures, error: result.error };
+    if (result.ok && t.row.restartHistory.length && isStable(t.policy, t.row.restartHistory, now)) {
+      write.resetBackoff = true;
+      t.row = { ...t.row, restartHistory: [], backoffMs: 0 };
+    }
+    const base = { instanceId: id, instance: t.row.name, tenant: t.row.tenant };
+    const item: QueuedProbe = { write };
+    if (!result.ok && verdict !== 'ignored') {
+      item.events = [{
+        ...base, type: 'probe-failed', message: `${result.error} (${run.consecutiveFailures}/${t.spec.failureThreshold})`,
+        data: { consecutiveFailures: run.consecutiveFailures, failureThreshold: t.spec.failureThreshold, statusCode: result.statusCode, latencyMs: result.latencyMs },
+      }];
+    }
+    if (verdict === 'healthy') {
+      write.transition = { to: 'running', from: AWAITING_HEALTH };
+      const downSince = t.downSince;
+      this.mirror(id, 'running');
+      t.downSince = undefined;
+      item.onApplied = () => [this.healthyEvent(t, previous, downSince, now)];
+    } else if (verdict === 'unhealthy') {
+      write.transition = { to: 'unhealthy', from: ['running'] };
+      this.mirror(id, 'unhealthy', now);
+      item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold } }];
+    }
+    this.writer.add(item);
+    if (verdict === 'restart') {
+      if (this.o.runtimeStatus.state === 'down') {
+        this.o.logger.debug({ instance: t.row.name }, 'health threshold reached while the engine is away; restart waits for it');
+      } else {
+        void this.restarts.request(id, containerId, 'unhealthy', { error: `${result.error} (${run.consecutiveFailures} consecutive failures)`, at: now });
+      }
+    }
+  }
+
+  private healthyEvent(t: Tracked, previous: string, downSince: number | undefined, now: number): AppendEvent {
+    const base = { instanceId: t.row.id, instance: t.row.name, tenant: t.row.tenant };
+    const back = downSince === undefined ? '' : ` ${Math.round((now - downSince) / 100) / 10}s after the failure was seen`;
+    const data = { from: previous, ...(downSince === undefined ? {} : { recoveryMs: now - downSince }) };
+    if (previous === 'crashloop') {
+      const message = `recovered from a crash loop: healthy again${back}`;
+      this.o.alerts.notify({
+        event: 'recovered', status: 'running', message, data, at: new Date(now).toISOString(),
+        instance: { id: t.row.id, name: t.row.name, tenant: t.row.tenant, plan: t.row.plan },
+      });
+      return { ...base, type: 'recovered', message, data };
+    }
+    if (previous === 'unhealthy') return { ...base, type: 'healthy', message: `health check passes again${back}`, data };
+    return { ...base, type: 'running', message: `healthy: ${t.spec.path} answers${back}`, data };
+  }
+
+  private onRuntimeEvent(event: RuntimeEvent): void {
+    const id = event.labels[LABELS.instance];
+    if (!id) return;
+    if (event.type === 'oom') {
+      // Normally consumed by the `die` that follows; bounded in case one never comes.
+      if (this.oomSeen.size > 10_000) this.oomSeen.clear();
+      this.oomSeen.add(event.containerId);
+    } else if (event.type === 'die') {
+      void this.onDie(id, event).catch((error: unknown) => this.o.logger.warn({ instance: id, reason: describeError(error) }, 'could not handle a container exit'));
+    } else if (event.type === 'start') {
+      // Started by anyone (our restart, an operator, the API): a new run with its own start period.
+      const t = this.tracked.get(id);
+      if (t && t.row.containerId === event.containerId && !this.restarts.isPending(id) && event.at > t.probe.startedAt) this.freshRun(id, event.containerId, event.at);
+    }
+  }
+
+  private async onDie(id: string, event: RuntimeEvent): Promise<void> {
+    const oom = this.oomSeen.delete(event.containerId);
+    if (this.restarts.isPending(id) || this.restarts.causedByUs(event.containerId, event.at)) return;
+    const info = await this.o.runtime.inspectContainer(event.containerId).catch(() => undefined);
+    // Running again already (restarted by someone): this exit is history.
+    if (info?.state === 'running') return;
+    const oomKilled = oom || info?.oomKilled === true;
+    const exitCode = info?.exitCode ?? event.exitCode;
+    await this.restarts.request(id, event.containerId, oomKilled ? 'oom' : 'exit', { exitCode, oomKilled, at: event.at || this.o.clock.now() });
+  }
+}

@@ -1,0 +1,261 @@
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { BerthError, describeError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { workspaceVolume } from '../core/instances/container-spec.js';
+import type { EventLog } from '../core/events/event-log.js';
+import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
+import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
+import type { InstanceStatus } from '../core/instances/instance-types.js';
+import { toInstance } from '../core/instances/instance-view.js';
+import type { KeyedLock } from '../core/instances/keyed-lock.js';
+import type { NetworkManager } from '../core/networks/network-manager.js';
+import type { Service } from '../daemon/lifecycle.js';
+import { LABELS, scopeFilter } from '../runtime/labels.js';
+import type { ContainerInfo, RuntimeDriver } from '../runtime/runtime-driver.js';
+import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
+import type { NetworksRepo } from '../store/repositories/networks-repo.js';
+import type { ExitHandler, ExitInfo } from './exit-handler.js';
+
+export interface ReconcilerOptions {
+  repo: InstancesRepo;
+  networksRepo: NetworksRepo;
+  provisioner: InstanceProvisioner;
+  networks: NetworkManager;
+  watcher: FirstHealthWatcher;
+  runtime: RuntimeDriver;
+  /** The runtime status tracker: passes only run while the engine is up. */
+  status: { readonly state: string; report(error: unknown): void; onUp(listener: () => void): void };
+  lock: KeyedLock;
+  events: EventLog;
+  clock: Clock;
+  logger: Logger;
+  scope: string;
+  bindAddress: string;
+  intervalMs: number;
+  exitHandler: ExitHandler;
+  concurrency: number;
+}
+
+export interface ReconcileReport {
+  skipped?: string;
+  rows: number;
+  orphanContainers: number;
+  orphanVolumes: number;
+  orphanNetworks: number;
+  exits: number;
+  errors: string[];
+}
+
+/** The monitor's policy decides exited instances in these statuses; the reconciler leaves them be. */
+const MONITOR_OWNED: readonly InstanceStatus[] = ['restarting', 'crashloop', 'failed'];
+const EXPECTED_UP: readonly InstanceStatus[] = ['starting', 'running', 'unhealthy'];
+
+/**
+ * Level-triggered convergence of the runtime (what exists, by this scope's labels) to the
+ * store (what should exist). Runs at boot, on a timer, when the engine comes back and on
+ * trigger(). Touches nothing while the engine is away, and nothing outside its scope.
+ */
+export class Reconciler implements Service {
+  readonly name = 'reconciler';
+  private timer: TimerHandle | undefined;
+  private running: Promise<ReconcileReport> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /** The monitor replaces the default exit policy with its backoff policy. */
+  setExitHandler(handler: ExitHandler): void {
+    this.o.exitHandler = handler;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.o.status.onUp(() => this.trigger('runtime back'));
+    const report = await this.reconcileNow();
+    this.o.logger.info({ ...report, errors: report.errors.length }, 'boot reconcile done');
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Asks for a pass soon (coalesced): runtime events, the engine coming back. */
+  trigger(reason = 'triggered'): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.o.logger.debug({ reason }, 'reconcile triggered');
+    void this.reconcileNow();
+  }
+
+  /** One full pass now (or joins the one in progress). */
+  reconcileNow(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.reconcileNow();
+      }
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      void this.reconcileNow().finally(() => this.schedule());
+    }, this.o.intervalMs);
+    this.timer.unref?.();
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { rows: 0, orphanContainers: 0, orphanVolumes: 0, orphanNetworks: 0, exits: 0, errors: [] };
+    if (this.o.status.state !== 'up') return { ...report, skipped: 'runtime not up' };
+    try {
+      await this.converge(report);
+    } catch (error) {
+      // Any failure to observe aborts the pass before anything is removed on a partial view.
+      this.o.status.report(error);
+      report.errors.push(describeError(error));
+      this.o.logger.warn({ reason: describeError(error) }, 'reconcile pass aborted');
+    }
+    if (report.errors.length) this.o.logger.warn({ errors: report.errors.slice(0, 5) }, 'reconcile pass had errors');
+    return report;
+  }
+
+  private async converge(report: ReconcileReport): Promise<void> {
+    const scope = scopeFilter(this.o.scope);
+    // Observe the runtime before reading the store: an object seen here was made after its row
+    // was written, so a missing row really means an orphan.
+    const containers = await this.o.runtime.listContainers({ all: true, labels: { ...scope, [LABELS.kind]: 'instance' } });
+    const volumes = await this.o.runtime.listVolumes({ ...scope, [LABELS.kind]: 'workspace' });
+    const networks = await this.o.runtime.listNetworks({ ...scope, [LABELS.kind]: 'network' });
+    const rows = await this.o.repo.listAll();
+    report.rows = rows.length;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+
+    for (const c of containers) {
+      const id = c.labels[LABELS.instance] ?? '';
+      const row = byId.get(id);
+      if (row && row.container_id !== null && row.container_id !== c.id && c.name !== `berth-${this.o.scope}-${row.name}`) {
+        await this.removeOrphan(c, report, `duplicate container of ${row.name}`);
+      } else if (!row) {
+        await this.removeOrphan(c, report, 'no instance row');
+      }
+    }
+
+    const exits: Array<{ row: InstanceRow; exit: ExitInfo }> = [];
+    await mapLimit(rows, this.o.concurrency, async (row) => {
+      const work = this.o.lock.tryRun(row.id, () => this.convergeRow(row.id, exits));
+      if (!work) return; // the API or a create is acting on it right now
+      try {
+        await work;
+      } catch (error) {
+        this.o.status.report(error);
+        report.errors.push(`${row.name}: ${describeError(error)}`);
+      }
+    });
+    for (const { row, exit } of exits) {
+      report.exits++;
+      await this.o.exitHandler.handleExit(toInstance(row, this.o.bindAddress), exit)
+        .catch((error: unknown) => report.errors.push(`${row.name}: exit handler: ${describeError(error)}`));
+    }
+
+    const fresh = await this.o.repo.listAll();
+    const names = new Set(fresh.map((r) => r.name));
+    const kept = await this.o.repo.keptWorkspaces();
+    for (const v of volumes) {
+      const name = v.labels[LABELS.instanceName] ?? '';
+      if (names.has(name) || kept.has(v.name) || v.name !== workspaceVolume(this.o.scope, name)) continue;
+      try {
+        await this.o.runtime.removeVolume(v.name);
+        report.orphanVolumes++;
+        this.o.logger.info({ volume: v.name }, 'removed orphan workspace volume');
+      } catch (error) {
+        if (!(error instanceof BerthError && error.code === 'CONFLICT')) throw error;
+      }
+    }
+
+    const usedNetworks = new Set(fresh.map((r) => r.network_name));
+    const tenants = new Set<string>();
+    for (const n of networks) {
+      const tenant = n.labels[LABELS.tenant];
+      if (tenant && !usedNetworks.has(n.name) && n.name === this.o.networks.dedicatedName(tenant)) tenants.add(tenant);
+    }
+    for (const r of await this.o.networksRepo.list()) if (!usedNetworks.has(r.name)) tenants.add(r.tenant);
+    for (const tenant of tenants) {
+      if (await this.o.networks.release(tenant, (name) => this.o.repo.countOnNetwork(name))) {
+        report.orphanNetworks++;
+        this.o.logger.info({ tenant }, 'removed unused tenant network');
+      }
+    }
+  }
+
+  private async removeOrphan(c: ContainerInfo, report: ReconcileReport, why: string): Promise<void> {
+    await this.o.runtime.removeContainer(c.id);
+    report.orphanContainers++;
+    this.o.events.record({
+      instanceId: c.labels[LABELS.instance] ?? null, instance: c.labels[LABELS.instanceName] ?? null, tenant: c.labels[LABELS.tenant] ?? null,
+      type: 'orphan-removed', message: `removed container ${c.name}: ${why}`, data: { containerId: c.id },
+    });
+  }
+
+  /** One instance: finish half-done work, recreate what is missing, hand exits to the policy. */
+  private async convergeRow(id: string, exits: Array<{ row: InstanceRow; exit: ExitInfo }>): Promise<void> {
+    const row = await this.o.repo.get(id);
+    if (!row) return;
+    const p = this.o.provisioner;
+    if (row.status === 'deleting') return p.finishDelete(id, 'berth');
+    if (row.status === 'creating') return p.finishCreate(id, 'berth');
+    const status = row.status as InstanceStatus;
+    const container = await p.findContainer(row);
+
+    if (row.desired_state === 'stopped') {
+      if (container?.state === 'running') await p.stopContainer(row);
+      if (status !== 'stopped' && (await this.o.repo.update(id, { status: 'stopped' }, [status]))) {
+        this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'stopped', message: 'container is stopped, as desired' });
+      }
+      return;
+    }
+
+    if (!container) {
+      if (MONITOR_OWNED.includes(status) && status !== 'restarting') return;
+      await p.launch(row, [status], 'berth', 'container was missing; recreated');
+      return;
+    }
+    if (container.state === 'running') {
+      if (container.labels[LABELS.port] !== String(row.host_port)) {
+        await p.launch(row, [status], 'berth', `container published an old port; recreated on ${row.host_port}`);
+      } else if (status === 'starting') {
+        this.o.watcher.watch(id);
+      } else if (status === 'stopping' || status === 'stopped') {
+        if (await this.o.repo.update(id, { status: 'starting', last_error: null }, [status])) this.o.watcher.watch(id);
+      }
+      return;
+    }
+    if (container.state !== 'exited' && container.state !== 'created' && container.state !== 'dead') return;
+    if (MONITOR_OWNED.includes(status)) return;
+    if (status === 'stopping' || status === 'stopped') {
+      // Interrupted start or restart: the intent (running) wins.
+      await p.launch(row, [status], 'berth', 'start was interrupted; started again');
+      return;
+    }
+    if (EXPECTED_UP.includes(status)) {
+      exits.push({ row, exit: { containerId: container.id, exitCode: container.exitCode, oomKilled: container.oomKilled, finishedAt: container.finishedAt } });
+    }
+  }
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPINNER_FRAMES } from '../../src/cli/progress.js';
+import { cliSandbox, type CliSandbox } from '../helpers/cli.js';
+import { BERTH_BIN } from '../helpers/daemon-process.js';
+import { testEnv } from '../helpers/env.js';
+
+/**
+ * A real terminal: tmux runs the CLI in a pane (a pty) and the test reads the screen as a
+ * person would see it, with `capture-pane`.
+ */
+class Terminal {
+  private readonly socket = `berth-cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { env: this.env, encoding: 'utf8' });
+  }
+
+  open(): void {
+    try {
+      this.tmux('-V');
+    } catch {
+      throw new Error('tmux is not installed; `apt-get install -y tmux` (scripts/test.sh installs it on Debian as root)');
+    }
+    this.tmux('new-session', '-d', '-s', 'main', '-x', '160', '-y', '50', 'bash --norc --noprofile');
+    this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
+  }
+
+  type(line: string): void {
+    this.tmux('send-keys', '-t', 'main', '-l', line);
+    this.tmux('send-keys', '-t', 'main', 'Enter');
+  }
+
+  /** The screen as text; with escapes=true, with the colour codes the terminal received. */
+  screen(escapes = false): string {
+    return this.tmux('capture-pane', '-p', '-J', '-t', 'main', ...(escapes ? ['-e'] : []));
+  }
+
+  async waitFor(predicate: (screen: string) => boolean, timeoutMs = 60_000, onScreen?: (screen: string) => void): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      onScreen?.(screen);
+      if (predicate(screen)) return screen;
+      if (Date.now() > until) throw new Error(`the terminal never showed what was expected; it shows:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  }
+
+  close(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+describe(`berth in a terminal (${testEnv.store})`, () => {
+  let box: CliSandbox;
+  let term: Terminal;
+  beforeAll(async () => {
+    box = await cliSandbox();
+    expect((await box.berth(['server', 'start'])).code).toBe(0);
+    // `berth` on the PATH of the terminal's shell, as a person would have it.
+    const bin = path.join(box.dataDir, 'berth');
+    writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${BERTH_BIN}" "$@"\n`, { mode: 0o755 });
+    term = new Terminal({ ...box.env, PATH: `${box.dataDir}:${box.env.PATH}`, TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    term.open();
+  });
+  afterAll(async () => {
+    term?.close();
+    await box.berth(['server', 'stop']);
+    await box.cleanup();
+  });
+
+  it('create --wait shows a spinner with the live status, then the outcome; ls draws an aligned, coloured table', async () => {
+    // The agent takes 2 s to listen, so the wait is long enough to watch.
+    term.type('berth create acme --plan starter --env BOOT_DELAY_MS=2000 --wait; echo "[exit $?]"');
+    const spinnerLines = new Set<string>();
+    const done = await term.waitFor((s) => /\[exit \d+\]/.test(s), 90_000, (s) => {
+      for (const line of s.split('\n')) if (SPINNER_FRAMES.some((f) => line.startsWith(`${f} acme: `))) spinnerLines.add(line.trim());
+    });
+    expect(done).toContain('[exit 0]');
+    expect(done).toMatch(/✓ acme is running at http:\/\/127\.0\.0\.1:\d+ \(\d+\.\ds\)/);
+    // The spinner was redrawn in place: several frames were seen, each with the status and the time.
+    const frames = new Set([...spinnerLines].map((l) => l[0]));
+    expect(frames.size, [...spinnerLines].join('\n')).toBeGreaterThanOrEqual(2);
+    // Each frame: the status, what the last health check said while starting, the time waited.
+    for (const line of spinnerLines) expect(line).toMatch(/^. acme: (creating|starting|running)( — .+)? \(\d+\.\ds\)$/);
+    expect([...spinnerLines].some((l) => l.includes('acme: starting'))).toBe(true);
+    // …and nothing of it is left on the screen once it is done.
+    expect(done.split('\n').filter((l) => SPINNER_FRAMES.some((f) => l.startsWith(f)))).toHaveLength(0);
+
+    term.type('clear; berth ls; echo "[exit $?]"');
+    const table = await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    const rows = table.split('\n').filter((l) => l.trim() !== '');
+    expect(rows[0]).toMatch(/^NAME {3}TENANT {3}PLAN {6}STATUS {4}URL {22}RESTARTS {3}AGE$/);
+    expect(rows[1]).toMatch(/^acme {3}acme {5}starter {3}running {3}http:\/\/127\.0\.0\.1:\d{5} {10}0 {3}\d+s$/);
+    expect(rows[1]!.indexOf('running')).toBe(rows[0]!.indexOf('STATUS'));
+    expect(table).toContain('[exit 0]');
+    const colours = term.screen(true);
+    expect(colours).toMatch(/\x1b\[32mrunning/); // green
+    expect(colours).toMatch(/\x1b\[1mNAME/); // bold header
+
+    term.type('clear; NO_COLOR=1 berth ls; echo "[exit $?]"');
+    await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    expect(term.screen(true)).not.toMatch(/\x1b\[(1|32)m/);
+  });
+
+  it('rm asks on a terminal: "n" keeps the instance, "y" deletes it', async () => {
+    term.type('clear; berth rm acme; echo "[exit $?]"');
+    await term.waitFor((s) => s.includes('delete instance acme and its workspace data? [y/N]'));
+    term.type('n');
+    const kept = await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    expect(kept).toContain('error: not deleted');
+    expect(kept).toContain('[exit 1]');
+    expect((await box.berth(['show', 'acme'])).code).toBe(0);
+
+    term.type('clear; berth rm acme; echo "[exit $?]"');
+    await term.waitFor((s) => s.includes('[y/N]'));
+    term.type('y');
+    const gone = await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    expect(gone).toContain('✓ acme deleted');
+    expect(gone).toContain('[exit 0]');
+    expect((await box.berth(['show', 'acme'])).code).toBe(3);
+  });
+});
