@@ -15,7 +15,7 @@ import { ensureCompose } from './lib/ensure-compose.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { planFor } from './lib/plan.js';
 import { PortPool } from './lib/port-pool.js';
-import { Report } from './lib/report.js';
+import { Report, type Section } from './lib/report.js';
 import { BENCH_LABEL, TENANT, type Provisioner } from './lib/tenant-spec.js';
 import type { Sides, SideName } from './lib/sides.js';
 import { RawProvisioner } from './baselines/raw.js';
@@ -90,11 +90,14 @@ async function main(argv: string[]): Promise<number> {
     const settle = async () => berth?.runtimeUp();
     const name = (prefix: string) => (side: SideName | string, i: number) => `${runId}-${side.slice(0, 3)}-${prefix}${i}`;
 
+    // Scenario 3 deletes scenario 1's tenants; its table is printed after scenario 2's.
+    let deleteSection: Section | undefined;
     if (args.scenarios.has('sequential') || args.scenarios.has('delete')) {
       log(`scenario 1+3: sequential provision and delete, N = ${plan.sequential}`);
       await guard(report, 'sequential', async () => {
-        const result = await runSequential(sides, plan.sequential, name('s'), log);
-        for (const s of result.sections) if (args.scenarios.has(s.id === 'delete' ? 'delete' : 'sequential')) report.add(s);
+        const [provision, del] = (await runSequential(sides, plan.sequential, name('s'), log)).sections;
+        if (provision && args.scenarios.has('sequential')) report.add(provision);
+        if (args.scenarios.has('delete')) deleteSection = del;
       }, berth);
     }
     if (args.scenarios.has('burst')) {
@@ -103,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
         for (const s of await runBurst(sides, plan.burst, name('b'), log, settle)) report.add(s);
       }, berth);
     }
+    if (deleteSection) report.add(deleteSection);
     if (args.scenarios.has('recover')) {
       const recoverSides: RecoverSide[] = [];
       if (berth) {

@@ -90,7 +90,21 @@ export function tcpAnswers(host: string, port: number, timeoutMs = 2000): Promis
   });
 }
 
-/** A sample of the instance port range: enough free host ports for new instances? */
+/** The instance port range as the store sees it: allocated ports against the range's size. */
+export function checkPortAllocation(config: BerthConfig, allocated: number): Check {
+  const size = config.ports.end - config.ports.start + 1;
+  const free = Math.max(0, size - allocated);
+  const percent = Math.round((free / size) * 100);
+  const detail = `${config.ports.start}-${config.ports.end}: ${allocated} allocated, ${free} free (${percent}%)`;
+  if (free === 0) return { name: 'ports', status: 'fail', detail, fix: 'widen the range (ports.start/ports.end or BERTH_PORT_RANGE), or delete unused instances' };
+  if (percent < 20) return { name: 'ports', status: 'warn', detail, fix: 'the range is nearly full; widen it with BERTH_PORT_RANGE' };
+  return { name: 'ports', status: 'ok', detail };
+}
+
+/**
+ * A sample of the instance port range, probed by binding (only while the daemon is down:
+ * a probe holding a port could race an instance being created).
+ */
 export async function checkPortRange(config: BerthConfig, samples = 64): Promise<Check> {
   const { start, end } = config.ports;
   const size = end - start + 1;

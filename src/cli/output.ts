@@ -40,8 +40,12 @@ export function colorWanted(stream: { isTTY?: boolean }, env: Record<string, str
 // eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
 export function visibleWidth(text: string): number {
-  return [...text.replace(ANSI, '')].length;
+  return [...stripAnsi(text)].length;
 }
 
 export interface Column<T> {

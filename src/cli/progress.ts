@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Colors } from './output.js';
+import { stripAnsi, visibleWidth, type Colors } from './output.js';
 
 export const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -15,7 +15,7 @@ export class Progress {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly stream: Writable & { isTTY?: boolean },
+    private readonly stream: Writable & { isTTY?: boolean; columns?: number },
     private readonly colors: Colors,
     private readonly interactive = stream.isTTY === true,
   ) {}
@@ -52,6 +52,10 @@ export class Progress {
   private draw(): void {
     const spinner = this.colors.cyan(SPINNER_FRAMES[this.frame % SPINNER_FRAMES.length] ?? '');
     this.frame += 1;
-    this.stream.write(`\r\x1b[2K${spinner} ${this.text} ${this.colors.dim(`(${this.elapsedSeconds()})`)}`);
+    const elapsed = `(${this.elapsedSeconds()})`;
+    // A line wider than the terminal wraps, and `\r` would then redraw only its last row.
+    const room = (this.stream.columns ?? 80) - elapsed.length - 4;
+    const text = visibleWidth(this.text) > room ? `${[...stripAnsi(this.text)].slice(0, Math.max(0, room - 1)).join('')}…` : this.text;
+    this.stream.write(`\r\x1b[2K${spinner} ${text} ${this.colors.dim(elapsed)}`);
   }
 }

@@ -234,7 +234,8 @@ export class Monitor implements Service {
     t.probe = new ProbeState(t.spec, at);
     t.row = { ...t.row, startedAt: at, nextRestartAt: null };
     t.touched = ++this.seq;
-    this.scheduler.probeSoon(id, Math.min(this.startProbeIntervalMs, t.spec.intervalMs));
+    // A first look right away: an agent that boots fast is seen running within a quarter second.
+    this.scheduler.probeSoon(id, Math.min(250, t.spec.intervalMs));
   }
 
   private async probeOnce(id: string): Promise<void> {

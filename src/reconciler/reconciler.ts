@@ -1,7 +1,6 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { BerthError, describeError } from '../common/errors.js';
+import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { workspaceVolume } from '../core/instances/container-spec.js';
 import type { EventLog } from '../core/events/event-log.js';
 import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
@@ -10,11 +9,12 @@ import { toInstance } from '../core/instances/instance-view.js';
 import type { KeyedLock } from '../core/instances/keyed-lock.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
 import type { Service } from '../daemon/lifecycle.js';
-import { LABELS, scopeFilter } from '../runtime/labels.js';
-import type { ContainerInfo, RuntimeDriver } from '../runtime/runtime-driver.js';
+import { LABELS } from '../runtime/labels.js';
+import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
 import type { NetworksRepo } from '../store/repositories/networks-repo.js';
 import type { ExitHandler, ExitInfo } from './exit-handler.js';
+import { findOrphans, NETWORK_GRACE_MS, removeOrphans, type OrphanDeps } from './find-orphans.js';
 
 export interface ReconcilerOptions {
   repo: InstancesRepo;
@@ -130,26 +130,8 @@ export class Reconciler implements Service {
   }
 
   private async converge(report: ReconcileReport): Promise<void> {
-    const scope = scopeFilter(this.o.scope);
-    // Observe the runtime before reading the store: an object seen here was made after its row
-    // was written, so a missing row really means an orphan.
-    const containers = await this.o.runtime.listContainers({ all: true, labels: { ...scope, [LABELS.kind]: 'instance' } });
-    const volumes = await this.o.runtime.listVolumes({ ...scope, [LABELS.kind]: 'workspace' });
-    const networks = await this.o.runtime.listNetworks({ ...scope, [LABELS.kind]: 'network' });
     const rows = await this.o.repo.listAll();
     report.rows = rows.length;
-    const byId = new Map(rows.map((r) => [r.id, r]));
-
-    for (const c of containers) {
-      const id = c.labels[LABELS.instance] ?? '';
-      const row = byId.get(id);
-      if (row && row.container_id !== null && row.container_id !== c.id && c.name !== `berth-${this.o.scope}-${row.name}`) {
-        await this.removeOrphan(c, report, `duplicate container of ${row.name}`);
-      } else if (!row) {
-        await this.removeOrphan(c, report, 'no instance row');
-      }
-    }
-
     const exits: Array<{ row: InstanceRow; exit: ExitInfo }> = [];
     await mapLimit(rows, this.o.concurrency, async (row) => {
       const work = this.o.lock.tryRun(row.id, () => this.convergeRow(row.id, exits));
@@ -167,43 +149,27 @@ export class Reconciler implements Service {
         .catch((error: unknown) => report.errors.push(`${row.name}: exit handler: ${describeError(error)}`));
     }
 
-    const fresh = await this.o.repo.listAll();
-    const names = new Set(fresh.map((r) => r.name));
-    const kept = await this.o.repo.keptWorkspaces();
-    for (const v of volumes) {
-      const name = v.labels[LABELS.instanceName] ?? '';
-      if (names.has(name) || kept.has(v.name) || v.name !== workspaceVolume(this.o.scope, name)) continue;
-      try {
-        await this.o.runtime.removeVolume(v.name);
-        report.orphanVolumes++;
-        this.o.logger.info({ volume: v.name }, 'removed orphan workspace volume');
-      } catch (error) {
-        if (!(error instanceof BerthError && error.code === 'CONFLICT')) throw error;
-      }
+    // Orphans, by the same rules `berth gc` shows: kept workspaces stay.
+    const deps: OrphanDeps = { repo: this.o.repo, networksRepo: this.o.networksRepo, runtime: this.o.runtime, scope: this.o.scope, now: () => this.o.clock.now() };
+    const { removed, failed } = await removeOrphans(deps, await findOrphans(deps), { keptVolumes: false });
+    for (const c of removed.containers) {
+      this.o.events.record({
+        instanceId: c.instance, instance: c.name.replace(`berth-${this.o.scope}-`, ''), tenant: c.tenant,
+        type: 'orphan-removed', message: `removed container ${c.name}: ${c.reason}`, data: { containerId: c.id },
+      });
     }
+    for (const v of removed.volumes) this.o.logger.info({ volume: v.name, reason: v.reason }, 'removed orphan workspace volume');
+    for (const n of removed.networks) this.o.logger.info({ network: n.name, reason: n.reason }, 'removed orphan tenant network');
+    report.orphanContainers = removed.containers.length;
+    report.orphanVolumes = removed.volumes.length;
+    report.orphanNetworks = removed.networks.length;
+    for (const f of failed) report.errors.push(`${f.kind} ${f.name}: ${f.error}`);
 
-    const usedNetworks = new Set(fresh.map((r) => r.network_name));
-    const tenants = new Set<string>();
-    for (const n of networks) {
-      const tenant = n.labels[LABELS.tenant];
-      if (tenant && !usedNetworks.has(n.name) && n.name === this.o.networks.dedicatedName(tenant)) tenants.add(tenant);
+    // A subnet allocated for a tenant whose network was never made (crash) and that no instance uses.
+    for (const r of await this.o.networksRepo.list()) {
+      if (this.o.clock.now() - Date.parse(r.created_at) < NETWORK_GRACE_MS || (await this.o.repo.countOnNetwork(r.name)) > 0) continue;
+      if (await this.o.networks.release(r.tenant, (name) => this.o.repo.countOnNetwork(name))) report.orphanNetworks++;
     }
-    for (const r of await this.o.networksRepo.list()) if (!usedNetworks.has(r.name)) tenants.add(r.tenant);
-    for (const tenant of tenants) {
-      if (await this.o.networks.release(tenant, (name) => this.o.repo.countOnNetwork(name))) {
-        report.orphanNetworks++;
-        this.o.logger.info({ tenant }, 'removed unused tenant network');
-      }
-    }
-  }
-
-  private async removeOrphan(c: ContainerInfo, report: ReconcileReport, why: string): Promise<void> {
-    await this.o.runtime.removeContainer(c.id);
-    report.orphanContainers++;
-    this.o.events.record({
-      instanceId: c.labels[LABELS.instance] ?? null, instance: c.labels[LABELS.instanceName] ?? null, tenant: c.labels[LABELS.tenant] ?? null,
-      type: 'orphan-removed', message: `removed container ${c.name}: ${why}`, data: { containerId: c.id },
-    });
   }
 
   /** One instance: finish half-done work, recreate what is missing, hand exits to the policy. */

@@ -94,6 +94,11 @@ export interface NetworkSpec {
   /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
   subnet?: string;
   internal: boolean;
+  /**
+   * false: no NAT to the outside (no egress), while published ports still work. Docker's
+   * `internal` networks cannot publish ports at all. Default true.
+   */
+  egress?: boolean;
   /** Inter-container communication on the bridge. */
   icc: boolean;
   labels: Record<string, string>;

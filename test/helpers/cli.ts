@@ -16,16 +16,24 @@ export interface CliResult {
   ms: number;
 }
 
-/** A free TCP port on 127.0.0.1 (from the kernel's ephemeral range, away from instance ports). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1, below the kernel's ephemeral range (so no outgoing connection
+ * takes it before the daemon binds it) and outside berth's instance range (20000-29999).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 10000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port found in 10000-19999');
 }
 
 /** Runs the built `berth` binary once and collects its output and exit code. */

@@ -118,9 +118,10 @@ describe(`berth server start|status|logs|stop (${testEnv.store})`, () => {
   it('reports a daemon that cannot start (port taken) with the end of its log', async () => {
     const sockets = new Set<net.Socket>();
     const blocker = net.createServer((s) => sockets.add(s.on('close', () => sockets.delete(s))));
-    await new Promise<void>((r) => blocker.listen(box.port, '127.0.0.1', () => r()));
+    await new Promise<void>((resolve, reject) => blocker.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      const start = await box.berth(['server', 'start', '--timeout', '30']);
+      const start = await box.berth(['server', 'start', '--port', String(taken), '--timeout', '30']);
       expect(start.code).toBe(1);
       expect(start.stderr).toMatch(/berth exited during start \(code 1\)/);
       expect(start.stderr).toContain('EADDRINUSE');
@@ -207,6 +208,13 @@ describe(`berth token and docker commands (${testEnv.store})`, () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout.trim().split('\n')).toHaveLength(3);
     expect(logs.stdout).toContain('test-agent');
+
+    const doctor = await box.berth(['doctor']);
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toMatch(/✓ daemon\s+berth [\d.]+ at http:\/\/127\.0\.0\.1:\d+: ok/);
+    expect(doctor.stdout).toMatch(/✓ engine\s+docker /);
+    expect(doctor.stdout).toMatch(new RegExp(`✓ store\\s+${testEnv.store} \\(as the daemon sees it\\)`));
+    expect(doctor.stdout).toContain('no problems found');
 
     const missing = await box.berth(['docker', 'status', 'no-such-container-here']);
     expect(missing.code).toBe(3);

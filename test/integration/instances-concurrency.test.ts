@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import { rawDocker } from '../helpers/docker.js';
@@ -18,14 +21,20 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
   let td: TestDaemon;
   const docker = rawDocker();
 
+  const soul = mkdtempSync(path.join(tmpdir(), 'berth-soul-'));
+
   beforeAll(async () => {
+    writeFileSync(path.join(soul, 'prompt.md'), 'be kind');
     // `isolated` gives every tenant its own network; small limits keep 50 agents cheap.
     td = await startTestDaemon({
       yaml: [
         'plans:',
         '  isolated: { cpus: 0.25, memory: 128MiB, pidsLimit: 64, dedicatedNetwork: true }',
         '  tiny: { cpus: 0.25, memory: 128MiB, pidsLimit: 64 }',
+        '  locked: { cpus: 0.25, memory: 128MiB, pidsLimit: 64, readOnlyRootfs: true, dedicatedNetwork: true, internalNetwork: true }',
         'health: { intervalSeconds: 5, startPeriodSeconds: 5 }',
+        'runtime:',
+        `  mounts: [{ source: "${soul}", target: /soul }]`,
       ].join('\n'),
     });
   });
@@ -98,5 +107,27 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
     expect(net).toBe((await docker.getContainer(b!.body.containerId!).inspect()).HostConfig.NetworkMode);
     expect(await agent(a!.body, `/connect?host=${ipA}&port=8080`)).toMatchObject({ connected: true });
     expect(await agent(a!.body, `/connect?host=${ipB}&port=8080`)).toMatchObject({ connected: false });
+  });
+
+  it('plan options: read-only rootfs with a tmpfs /tmp, a tenant network without egress; operator mounts are read-only', async () => {
+    const res = await createInstance(td, { tenant: 'vault', plan: 'locked', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(res.status).toBe(201);
+    const c = await docker.getContainer(res.body.containerId!).inspect();
+    expect(c.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(Object.keys(c.HostConfig.Tmpfs ?? {})).toEqual(['/tmp']);
+    expect(c.HostConfig.NanoCpus).toBe(250000000);
+    expect(c.HostConfig.Memory).toBe(128 * 1024 * 1024);
+    expect(c.HostConfig.PidsLimit).toBe(64);
+    const soulMount = c.Mounts.find((m) => m.Destination === '/soul');
+    expect(soulMount).toMatchObject({ Type: 'bind', Source: soul, RW: false });
+    const net = await docker.getNetwork(c.HostConfig.NetworkMode!).inspect();
+    // No egress: no NAT to the outside (Docker's `internal` would also drop the published port).
+    expect(net.Internal).toBe(false);
+    expect(net.Options?.['com.docker.network.bridge.enable_ip_masquerade']).toBe('false');
+    expect(net.Labels).toMatchObject({ 'berth.scope': td.scope, 'berth.tenant': 'vault' });
+    // The workspace stays writable on a read-only rootfs.
+    expect(await agent(res.body, '/workspace?file=w.txt', { method: 'PUT', body: 'ok' })).toEqual({ written: 'w.txt' });
+    expect((await td.api('DELETE', '/v1/instances/vault')).status).toBe(200);
+    await expect(docker.getNetwork(c.HostConfig.NetworkMode!).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });

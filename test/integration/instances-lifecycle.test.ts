@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
-import { agent, createInstance, getInstance, until, untilStatus, type ErrorBody } from '../helpers/instances.js';
+import { agent, createInstance, getInstance, untilStatus, type ErrorBody } from '../helpers/instances.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 const SECRET = 'sk-lifecycle-7f3a9c1e5b';
@@ -101,6 +101,21 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     const bad = await td.api<ErrorBody>('GET', '/v1/instances?status=sleeping');
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('status');
+
+    const plans = await td.api<{ items: Array<{ name: string; default: boolean; memoryBytes: number; cpus: number; health: { path: string } }> }>('GET', '/v1/plans');
+    expect(plans.body.items.map((p) => p.name)).toEqual(['business', 'pro', 'starter']);
+    expect(plans.body.items.find((p) => p.name === 'starter')).toMatchObject({ default: true, cpus: 0.5, memoryBytes: 536870912, health: { path: '/health' } });
+
+    // The OpenAPI document declares every instance route with its responses.
+    const doc = (await td.api<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>('GET', '/openapi.json', undefined, null)).body;
+    for (const [path, method, status] of [
+      ['/v1/instances', 'post', '202'], ['/v1/instances', 'get', '200'], ['/v1/instances/{idOrName}', 'delete', '200'],
+      ['/v1/instances/{idOrName}/actions', 'post', '200'], ['/v1/instances/{idOrName}/logs', 'get', '200'],
+      ['/v1/instances/{idOrName}/stats', 'get', '200'], ['/v1/instances/{idOrName}/events', 'get', '200'],
+      ['/v1/plans', 'get', '200'], ['/v1/events', 'get', '200'],
+    ] as const) {
+      expect.soft(doc.paths[path]?.[method]?.responses[status], `${method} ${path}`).toBeDefined();
+    }
   });
 
   it('serves logs (text, NDJSON, follow) and one-shot stats', async () => {

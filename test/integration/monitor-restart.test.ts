@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
@@ -29,6 +30,8 @@ describe(`monitor: restarts on exit and on failed health checks (${testEnv.store
     console.log(`[monitor] docker kill → running again: ${ms} ms (restart base delay 1 s, probe interval 30 s)`);
     expect(back.body).toMatchObject({ status: 'running', restarts: 1, lastExitCode: 137, containerId: created.body.containerId });
     expect(ms).toBeLessThan(15_000);
+    const timeline = (await eventsOf(td, 'killed')).filter((e) => Date.parse(e.at) >= killedAt - 1000);
+    console.log(`[monitor] after the kill: ${timeline.map((e) => `${e.type} +${Date.parse(e.at) - killedAt} ms`).join(', ')}`);
     const events = types(await eventsOf(td, 'killed'));
     const exited = events.indexOf('exited');
     expect(exited).toBeGreaterThan(-1);
@@ -84,6 +87,30 @@ describe(`monitor: restarts on exit and on failed health checks (${testEnv.store
     const events = types(await eventsOf(td, 'slowboot'));
     expect(events).not.toContain('restarting');
     expect(events).not.toContain('probe-failed');
+  });
+
+  it('turns a refused restart (host port taken) into an event and keeps trying, without crashing', async () => {
+    const created = await createInstance(td, { tenant: 'squatted', health: { intervalSeconds: 1, startPeriodSeconds: 2 } }, '?wait=running&timeout=60');
+    expect(created.body.status).toBe('running');
+    await rawDocker().getContainer(created.body.containerId!).kill();
+    // Another process grabs the host port before berth's restart (1 s later) can.
+    const squatter = net.createServer();
+    await until(() => new Promise<boolean>((resolve) => {
+      squatter.once('error', () => resolve(false));
+      squatter.listen(created.body.hostPort!, '127.0.0.1', () => resolve(true));
+    }), (ok) => ok, 5000, 20);
+    try {
+      const refused = await until(() => eventsOf(td, 'squatted'), (e) => types(e).includes('restart-failed'), 20_000, 100);
+      const failure = refused.find((e) => e.type === 'restart-failed')!;
+      console.log(`[monitor] refused restart recorded: ${failure.message}`);
+      expect(failure.message).toMatch(/restart failed: .*(already|in use|allocated)/i);
+      expect((await td.api('GET', '/health', undefined, null)).status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    // Once the port is free again, the next attempt succeeds.
+    const back = await until(() => getInstance(td, 'squatted'), (r) => r.body.status === 'running' && r.body.restarts >= 1, 30_000);
+    expect(back.body.status).toBe('running');
   });
 
   it('serves the monitor metrics in Prometheus text format', async () => {

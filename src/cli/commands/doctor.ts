@@ -3,7 +3,7 @@ import type { BerthConfig } from '../../config/schema.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { checkDataDir, checkDisk, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
+import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
   status: string;
@@ -57,7 +57,17 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
         ? { name: 'api port', status: 'ok', detail: `${config.server.host}:${config.server.port} is free for berth` }
         : { name: 'api port', status: 'fail', detail: `${config.server.host}:${config.server.port} is taken by another program`, fix: 'stop that program, or run berth on another port (BERTH_PORT / --port) and set BERTH_URL to match' });
     }
-    checks.push(await checkPortRange(config));
+    if (health) {
+      try {
+        // Every instance holds one host port; the total is one cheap page.
+        const page = await client.get<{ total: number }>('/v1/instances', { limit: 1 });
+        checks.push(checkPortAllocation(config, page.total));
+      } catch (error) {
+        checks.push({ name: 'ports', status: 'warn', detail: `could not count instances: ${(error as Error).message}`, fix: 'run doctor with an admin token (--token or the admin token file)' });
+      }
+    } else {
+      checks.push(await checkPortRange(config));
+    }
     checks.push(await checkDisk(config.dataDir));
   }
   return checks;

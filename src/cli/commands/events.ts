@@ -25,12 +25,18 @@ function formatEvent(e: EventView, ctx: CliContext, withInstance: boolean): stri
   return `${c.dim(e.at)}  ${who}${type}  ${e.message}${e.actor && e.actor !== 'berth' ? c.dim(`  by ${e.actor}`) : ''}`;
 }
 
-async function fetchEvents(ctx: CliContext, name: string | undefined, query: Record<string, string | number | undefined>): Promise<EventView[]> {
-  // /v1/events?instance= also finds the history of deleted instances.
-  const res = await ctx.client().get<{ items: EventView[] }>('/v1/events', { ...query, instance: name });
-  // Oldest first, as a log reads.
-  return [...res.items].sort((a, b) => a.id - b.id);
+interface EventList {
+  items: EventView[];
+  total: number;
 }
+
+async function fetchEvents(ctx: CliContext, name: string | undefined, query: Record<string, string | number | undefined>): Promise<EventList> {
+  // /v1/events?instance= also finds the history of deleted instances.
+  return ctx.client().get<EventList>('/v1/events', { ...query, instance: name });
+}
+
+/** Oldest first, as a log reads (the API answers newest first unless following with after=). */
+const chronological = (list: EventList): EventView[] => [...list.items].sort((a, b) => a.id - b.id);
 
 /** `berth events [<name>] [-f]`: the history of what happened to instances and why. */
 export function registerEventsCommand(program: Command, io: CliIo): void {
@@ -43,8 +49,9 @@ export function registerEventsCommand(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExamples:\n  berth events acme\n  berth events -f\n  berth events --tenant acme --limit 200 --json')
     .action(action(io, async (ctx, [name], opts: { follow?: boolean; limit: number; tenant?: string; json?: boolean }) => {
       const signal = opts.follow ? ctx.interruptSignal() : undefined;
-      const events = await fetchEvents(ctx, name, { limit: opts.limit, tenant: name ? undefined : opts.tenant });
-      if (opts.json && !opts.follow) return ctx.out.json({ items: events, total: events.length });
+      const list = await fetchEvents(ctx, name, { limit: opts.limit, tenant: name ? undefined : opts.tenant });
+      if (opts.json && !opts.follow) return ctx.out.json(list);
+      const events = chronological(list);
       const print = (e: EventView): void => (opts.json ? ctx.out.line(JSON.stringify(e)) : ctx.out.line(formatEvent(e, ctx, !name)));
       events.forEach(print);
       if (!signal) return;
@@ -53,7 +60,7 @@ export function registerEventsCommand(program: Command, io: CliIo): void {
       while (!signal.aborted) {
         await sleep(1000, signal);
         if (signal.aborted) break;
-        const fresh = (await fetchEvents(ctx, name, { limit: 1000, tenant: name ? undefined : opts.tenant, after: lastId })).filter((e) => e.id > lastId);
+        const fresh = chronological(await fetchEvents(ctx, name, { limit: 1000, tenant: name ? undefined : opts.tenant, after: lastId })).filter((e) => e.id > lastId);
         for (const e of fresh) {
           print(e);
           lastId = Math.max(lastId, e.id);

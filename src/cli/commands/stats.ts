@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { sleep } from '../../common/clock.js';
 import { action, type CliContext, type CliIo } from '../context.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatPercent } from '../format.js';
 import { instancePath } from '../instance-view.js';
 import { seconds } from '../parse-args.js';
@@ -39,7 +40,12 @@ export function registerStatsCommand(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExamples:\n  berth stats acme\n  berth stats acme --watch --interval 5')
     .action(action(io, async (ctx, [name = ''], opts: { watch?: boolean; interval: number; json?: boolean }) => {
       const client = ctx.client();
-      const sample = (): Promise<Stats> => client.get<Stats>(`${instancePath(name)}/stats`);
+      const sample = async (): Promise<Stats> => {
+        const s = await client.get<Stats>(`${instancePath(name)}/stats`);
+        // The engine answers a stopped container with zeros and a zero time.
+        if (!opts.json && s.at.startsWith('0001-')) throw new CliError(`${name} is not running: no stats`, ExitCode.CONFLICT, `start it with \`berth start ${name}\``);
+        return s;
+      };
       if (!opts.watch) {
         const s = await sample();
         if (opts.json) return ctx.out.json(s);

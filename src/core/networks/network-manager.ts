@@ -103,7 +103,8 @@ export class NetworkManager {
     const labels = { ...managedLabels(this.o.scope, 'network'), [LABELS.tenant]: tenant };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: row.internal === 1, icc: true, labels });
+        // "Internal" plans get no egress (no NAT out) rather than Docker's `internal`, which would drop the published port.
+        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: false, egress: row.internal !== 1, icc: true, labels });
         return;
       } catch (error) {
         if (!OVERLAP.test(describeError(error)) || attempt >= 16) throw error;

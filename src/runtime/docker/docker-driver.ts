@@ -302,7 +302,10 @@ export class DockerDriver implements RuntimeDriver {
         CheckDuplicate: true,
         Internal: spec.internal,
         Labels: spec.labels,
-        Options: { 'com.docker.network.bridge.enable_icc': spec.icc ? 'true' : 'false' },
+        Options: {
+          'com.docker.network.bridge.enable_icc': spec.icc ? 'true' : 'false',
+          ...(spec.egress === false ? { 'com.docker.network.bridge.enable_ip_masquerade': 'false' } : {}),
+        },
         ...(spec.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] } } : {}),
       });
     } catch (error) {
