@@ -40,6 +40,8 @@ export function buildCli(io: CliIo = processIo()): Command {
     .option('--data-dir <dir>', 'local data dir (env BERTH_DATA_DIR, default ./data)')
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(add --help for usage)')
+    // Subcommand help lists --url, --token and --data-dir too: they work after any command.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),

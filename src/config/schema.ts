@@ -18,7 +18,7 @@ export const HealthDefaultsSchema = Type.Object({
 }, { additionalProperties: false, default: {} });
 
 export const RestartPolicySchema = Type.Object({
-  /** First restart delay; doubles per consecutive restart. */
+  /** The first restart of a streak is immediate; this is the delay before the second, doubling after. */
   baseDelaySeconds: Seconds(10, 0),
   maxDelaySeconds: Seconds(300, 0),
   jitter: Type.Number({ default: 0.2, minimum: 0, maximum: 1 }),

@@ -25,15 +25,16 @@ function crashLoop(clock: ManualClock, count: number, p = policy, random = () =>
 }
 
 describe('restart policy', () => {
-  it('doubles the delay from the base up to the cap', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 20].map((n) => restartDelay(policy, n, () => 0))).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  it('restarts at once the first time, then doubles the delay from the base up to the cap', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 20].map((n) => restartDelay(policy, n, () => 0))).toEqual([0, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
   });
 
   it('takes jitter downwards only, so the cap holds and delays spread', () => {
     const p = { ...policy, jitter: 0.2 };
-    expect(restartDelay(p, 0, () => 0.999)).toBeGreaterThanOrEqual(8000);
-    expect(restartDelay(p, 0, () => 0.999)).toBeLessThan(8100);
-    expect(restartDelay(p, 0, () => 0)).toBe(10_000);
+    expect(restartDelay(p, 1, () => 0.999)).toBeGreaterThanOrEqual(8000);
+    expect(restartDelay(p, 1, () => 0.999)).toBeLessThan(8100);
+    expect(restartDelay(p, 1, () => 0)).toBe(10_000);
+    expect(restartDelay(p, 0, () => 0.5)).toBe(0);
     for (let i = 0; i < 50; i++) expect(restartDelay(p, 30)).toBeLessThanOrEqual(300_000);
   });
 
@@ -45,7 +46,7 @@ describe('restart policy', () => {
       'restarting', 'restarting', 'restarting', 'restarting', 'restarting',
       'crashloop', 'crashloop', 'crashloop', 'crashloop', 'crashloop',
     ]);
-    expect(restarts.map((d) => d.delayMs)).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000, 300_000, 300_000]);
+    expect(restarts.map((d) => d.delayMs)).toEqual([0, 10_000, 20_000, 40_000, 80_000, 300_000, 300_000, 300_000, 300_000, 300_000]);
     expect(decisions.at(-1)).toMatchObject({ kind: 'fail', attempts: 10 });
     expect(decisions).toHaveLength(11);
   });
@@ -61,10 +62,10 @@ describe('restart policy', () => {
     expect(history).toHaveLength(3);
     clock.advance(599_000);
     expect(isStable(policy, history, clock.now())).toBe(false);
-    expect(decideRestart(policy, history, clock.now(), { random: () => 0 })).toMatchObject({ delayMs: 80_000, attempt: 3, reset: false });
+    expect(decideRestart(policy, history, clock.now(), { random: () => 0 })).toMatchObject({ delayMs: 40_000, attempt: 3, reset: false });
     clock.advance(1000);
     expect(isStable(policy, history, clock.now())).toBe(true);
-    expect(decideRestart(policy, history, clock.now(), { random: () => 0 })).toMatchObject({ kind: 'restart', delayMs: 10_000, attempt: 0, reset: true, history: [] });
+    expect(decideRestart(policy, history, clock.now(), { random: () => 0 })).toMatchObject({ kind: 'restart', delayMs: 0, attempt: 0, reset: true, history: [] });
   });
 
   it('stays in crashloop until a stable period, even when restarts at the cap thin out in the window', () => {
@@ -72,7 +73,7 @@ describe('restart policy', () => {
     const sparse = [now - 900_000, now - 300_500];
     expect(decideRestart(policy, sparse, now, { random: () => 0 })).toMatchObject({ status: 'restarting' });
     expect(decideRestart(policy, sparse, now, { inCrashloop: true, random: () => 0 })).toMatchObject({ status: 'crashloop', delayMs: 300_000 });
-    expect(decideRestart(policy, [now - 700_000], now, { inCrashloop: true, random: () => 0 })).toMatchObject({ status: 'restarting', reset: true, delayMs: 10_000 });
+    expect(decideRestart(policy, [now - 700_000], now, { inCrashloop: true, random: () => 0 })).toMatchObject({ status: 'restarting', reset: true, delayMs: 0 });
   });
 
   it('counts only restarts inside the window towards crashloop', () => {

@@ -52,11 +52,13 @@ export function isStable(policy: RestartPolicyMs, history: readonly number[], no
 }
 
 /**
- * base·2^attempt capped at the cap, with jitter taken downwards only, so the cap is a real
- * ceiling and a fleet failing together still spreads out.
+ * The first restart of a streak is immediate (a crashed agent should be back at once); after
+ * that base·2^(attempt-1) capped at the cap, with jitter taken downwards only, so the cap is a
+ * real ceiling and a fleet failing together still spreads out.
  */
 export function restartDelay(policy: RestartPolicyMs, attempt: number, random: () => number = Math.random): number {
-  const raw = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 40));
+  if (attempt <= 0) return 0;
+  const raw = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt - 1, 40));
   return Math.round(raw * (1 - policy.jitter * random()));
 }
 

@@ -15,6 +15,7 @@ export class RuntimeStatus {
   lastError: string | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
+  private recheck: Promise<RuntimeState> | undefined;
   private readonly upListeners: Array<() => void> = [];
 
   constructor(
@@ -50,9 +51,19 @@ export class RuntimeStatus {
     this.upListeners.push(listener);
   }
 
-  /** Callers report a RUNTIME_UNAVAILABLE failure seen elsewhere, so status flips at once. */
+  /**
+   * Callers report a RUNTIME_UNAVAILABLE failure seen elsewhere. One reset connection is not an
+   * outage: the engine is pinged at once and only marked down if the ping fails too.
+   */
   report(error: unknown): void {
-    if (error instanceof BerthError && error.code === 'RUNTIME_UNAVAILABLE') this.markDown(error);
+    if (!(error instanceof BerthError) || error.code !== 'RUNTIME_UNAVAILABLE') return;
+    if (this.state !== 'up') {
+      this.markDown(error);
+      return;
+    }
+    this.recheck ??= this.check().finally(() => {
+      this.recheck = undefined;
+    });
   }
 
   /** Throws the 503 that runtime routes answer while the engine is away. */

@@ -30,6 +30,20 @@ class Terminal {
     this.tmux('set-option', '-t', 'main', 'remain-on-exit', 'on');
   }
 
+  private runs = 0;
+
+  /**
+   * Types a command line, waits for it to finish (a marker unique to this run, so an earlier
+   * command's output cannot be mistaken for it) and returns the screen and the exit code.
+   */
+  async run(line: string, onScreen?: (screen: string) => void, timeoutMs = 90_000): Promise<{ screen: string; code: number }> {
+    const marker = `done-${++this.runs}`;
+    this.type(`${line}; echo "[${marker} $?]"`);
+    const pattern = new RegExp(`\\[${marker} (\\d+)\\]`);
+    const screen = await this.waitFor((s) => pattern.test(s), timeoutMs, onScreen);
+    return { screen, code: Number(pattern.exec(screen)?.[1]) };
+  }
+
   type(line: string): void {
     this.tmux('send-keys', '-t', 'main', '-l', line);
     this.tmux('send-keys', '-t', 'main', 'Enter');
@@ -80,12 +94,11 @@ describe(`berth in a terminal (${testEnv.store})`, () => {
 
   it('create --wait shows a spinner with the live status, then the outcome; ls draws an aligned, coloured table', async () => {
     // The agent takes 2 s to listen, so the wait is long enough to watch.
-    term.type('berth create acme --plan starter --env BOOT_DELAY_MS=2000 --wait; echo "[exit $?]"');
     const spinnerLines = new Set<string>();
-    const done = await term.waitFor((s) => /\[exit \d+\]/.test(s), 90_000, (s) => {
-      for (const line of s.split('\n')) if (SPINNER_FRAMES.some((f) => line.startsWith(`${f} acme: `))) spinnerLines.add(line.trim());
+    const { screen: done, code } = await term.run('berth create acme --plan starter --env BOOT_DELAY_MS=2000 --wait', (screen) => {
+      for (const line of screen.split('\n')) if (SPINNER_FRAMES.some((f) => line.startsWith(`${f} acme: `))) spinnerLines.add(line.trim());
     });
-    expect(done).toContain('[exit 0]');
+    expect(code, done).toBe(0);
     expect(done).toMatch(/✓ acme is running at http:\/\/127\.0\.0\.1:\d+ \(\d+\.\ds\)/);
     // The spinner was redrawn in place: several frames were seen, each with the status and the time.
     const frames = new Set([...spinnerLines].map((l) => l[0]));
@@ -96,39 +109,37 @@ describe(`berth in a terminal (${testEnv.store})`, () => {
     // …and nothing of it is left on the screen once it is done.
     expect(done.split('\n').filter((l) => SPINNER_FRAMES.some((f) => l.startsWith(f)))).toHaveLength(0);
 
-    term.type('clear; berth ls; echo "[exit $?]"');
-    const table = await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    const { screen: table, code: lsCode } = await term.run('clear; berth ls');
+    expect(lsCode).toBe(0);
     const rows = table.split('\n').filter((l) => l.trim() !== '');
     expect(rows[0]).toMatch(/^NAME {3}TENANT {3}PLAN {6}STATUS {4}URL {22}RESTARTS {3}AGE$/);
     expect(rows[1]).toMatch(/^acme {3}acme {5}starter {3}running {3}http:\/\/127\.0\.0\.1:\d{5} {10}0 {3}\d+s$/);
     expect(rows[1]!.indexOf('running')).toBe(rows[0]!.indexOf('STATUS'));
-    expect(table).toContain('[exit 0]');
     const colours = term.screen(true);
     expect(colours).toContain('\x1b[32mrunning'); // green
     expect(colours).toContain('\x1b[1mNAME'); // bold header
 
-    term.type('clear; NO_COLOR=1 berth ls; echo "[exit $?]"');
-    await term.waitFor((s) => /\[exit \d+\]/.test(s));
+    await term.run('clear; NO_COLOR=1 berth ls');
     const uncoloured = term.screen(true);
     expect(uncoloured).toContain('running');
     expect(uncoloured).not.toContain('\x1b[');
   });
 
   it('rm asks on a terminal: "n" keeps the instance, "y" deletes it', async () => {
-    term.type('clear; berth rm acme; echo "[exit $?]"');
+    const kept = term.run('clear; berth rm acme');
     await term.waitFor((s) => s.includes('delete instance acme and its workspace data? [y/N]'));
     term.type('n');
-    const kept = await term.waitFor((s) => /\[exit \d+\]/.test(s));
-    expect(kept).toContain('error: not deleted');
-    expect(kept).toContain('[exit 1]');
+    const refused = await kept;
+    expect(refused.screen).toContain('error: not deleted');
+    expect(refused.code).toBe(1);
     expect((await box.berth(['show', 'acme'])).code).toBe(0);
 
-    term.type('clear; berth rm acme; echo "[exit $?]"');
-    await term.waitFor((s) => s.includes('[y/N]'));
+    const deleting = term.run('clear; berth rm acme');
+    await term.waitFor((s) => s.includes('[y/N]') && !s.includes('not deleted'));
     term.type('y');
-    const gone = await term.waitFor((s) => /\[exit \d+\]/.test(s));
-    expect(gone).toContain('✓ acme deleted');
-    expect(gone).toContain('[exit 0]');
+    const gone = await deleting;
+    expect(gone.screen).toContain('✓ acme deleted');
+    expect(gone.code).toBe(0);
     expect((await box.berth(['show', 'acme'])).code).toBe(3);
   });
 });

@@ -53,7 +53,7 @@ describe(`monitor: restarts on exit and on failed health checks (${testEnv.store
     const restarting = events.findIndex((e) => e.type === 'restarting');
     const failuresBefore = events.slice(0, restarting).filter((e) => e.type === 'probe-failed');
     expect(failuresBefore.map((e) => e.data?.consecutiveFailures)).toEqual([1, 2, 3]);
-    expect(events[restarting]!.data).toMatchObject({ reason: 'unhealthy', delayMs: 1000 });
+    expect(events[restarting]!.data).toMatchObject({ reason: 'unhealthy', delayMs: 0 });
     expect(types(events.slice(0, restarting))).toContain('unhealthy');
     expect(types(events.slice(restarting))).toEqual(expect.arrayContaining(['restarted', 'running']));
   });
