@@ -136,7 +136,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
     concurrency: config.monitor.restartConcurrency,
   });
-  services.push(reconciler, { name: 'first-health', start: async () => undefined, stop: async () => instances.watcher.stopAll() });
+  services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: async () => instances.watcher.stopAll() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -164,9 +164,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('scheduler', () => scheduling.scheduler.health());
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
-  await phase(logger, 'services', async () => {
-    for (const service of services) await service.start();
-  });
+  for (const service of services) await phase(logger, service.name, () => service.start());
 
   // Phase: HTTP.
   const routes: RouteModule[] = [

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { sleep } from '../../common/clock.js';
 import type { BerthConfig } from '../../config/schema.js';
@@ -71,7 +71,6 @@ function staleNote(ctx: CliContext, files: ServerFiles, pid: number | undefined)
 async function start(ctx: CliContext, opts: ServeOptions & { timeout: number; json?: boolean }): Promise<void> {
   const config = await daemonConfig(ctx, opts);
   const files = serverFiles(config.dataDir);
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(files.dataDir, { recursive: true, mode: 0o700 });
   const url = localUrl(config);
   const existing = readPidFile(files);
