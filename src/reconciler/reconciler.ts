@@ -61,6 +61,7 @@ export class Reconciler implements Service {
   private running: Promise<ReconcileReport> | undefined;
   private again = false;
   private stopped = true;
+  private failedPasses = 0;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -106,11 +107,14 @@ export class Reconciler implements Service {
     return this.running;
   }
 
+  /** The next pass: after the interval, or sooner (1 s, doubling) while passes end with errors. */
   private schedule(): void {
     if (this.stopped) return;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    const delay = this.failedPasses > 0 ? Math.min(this.o.intervalMs, 1000 * 2 ** (this.failedPasses - 1)) : this.o.intervalMs;
     this.timer = this.o.clock.setTimeout(() => {
       void this.reconcileNow().finally(() => this.schedule());
-    }, this.o.intervalMs);
+    }, delay);
     this.timer.unref?.();
   }
 
@@ -126,6 +130,9 @@ export class Reconciler implements Service {
       this.o.logger.warn({ reason: describeError(error) }, 'reconcile pass aborted');
     }
     if (report.errors.length) this.o.logger.warn({ errors: report.errors.slice(0, 5) }, 'reconcile pass had errors');
+    this.failedPasses = report.errors.length ? Math.min(this.failedPasses + 1, 16) : 0;
+    // A failed pass (from any trigger) is retried soon rather than after the full interval.
+    if (report.errors.length && this.timer) this.schedule();
     return report;
   }
 
