@@ -199,12 +199,12 @@ export class Reconciler implements Service {
 
     if (!container) {
       if (MONITOR_OWNED.includes(status) && status !== 'restarting') return;
-      await p.launch(row, [status], 'berth', 'container was missing; recreated');
+      await p.launch(row, [status], 'berth', 'container was missing; recreated', 'recreated');
       return;
     }
     if (container.state === 'running') {
       if (container.labels[LABELS.port] !== String(row.host_port)) {
-        await p.launch(row, [status], 'berth', `container published an old port; recreated on ${row.host_port}`);
+        await p.launch(row, [status], 'berth', `container published an old port; recreated on ${row.host_port}`, 'recreated');
       } else if (status === 'starting') {
         this.o.watcher.watch(id);
       } else if (status === 'stopping' || status === 'stopped') {

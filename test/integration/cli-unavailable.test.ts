@@ -93,9 +93,7 @@ describe('berth CLI help and completion', () => {
       'serve', 'server start', 'server stop', 'server status', 'server logs', 'create', 'ls', 'show', 'rm', 'start', 'stop', 'restart',
       'logs', 'stats', 'events', 'docker ps', 'docker status', 'docker logs', 'gc', 'doctor', 'token create', 'token ls', 'token revoke', 'completion',
     ]));
-    // `berth jobs …` belongs to the scheduler's CLI (src/cli/commands/jobs.ts, test/integration/jobs-cli.test.ts).
-    const mine = paths.filter((p) => p[0] !== 'jobs');
-    const results = await inBatches(mine, 6, async (p) => ({ p, r: await runBerth([...p, '--help'], {}) }));
+    const results = await inBatches(paths, 6, async (p) => ({ p, r: await runBerth([...p, '--help'], {}) }));
     for (const { p, r } of results) {
       expect(r.code, `berth ${p.join(' ')} --help`).toBe(0);
       expect(r.stdout, `berth ${p.join(' ')} --help`).toMatch(/^Usage: berth /);

@@ -189,10 +189,11 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     const ev = await td.api<{ items: Array<{ type: string; actor: string; message: string; instance: string }> }>('GET', '/v1/instances/acme/events?limit=100');
     expect(ev.status).toBe(200);
     const types = ev.body.items.map((e) => e.type);
-    for (const t of ['created', 'started', 'running', 'stopped']) expect(types).toContain(t);
+    for (const t of ['created', 'started', 'running', 'stopped', 'restarted', 'recreated']) expect(types).toContain(t);
     const stop = ev.body.items.find((e) => e.type === 'stopped');
     expect(stop).toMatchObject({ actor: 'admin', message: 'maintenance' });
-    expect(ev.body.items.find((e) => e.message.includes('recreated'))?.actor).toBe('berth');
+    expect(ev.body.items.find((e) => e.type === 'recreated')?.actor).toBe('berth');
+    expect(ev.body.items.find((e) => e.type === 'restarted')?.actor).toBe('admin');
     const all = await td.api<{ items: Array<{ instance: string }> }>('GET', '/v1/events?tenant=acme&type=created');
     expect(all.body.items.map((e) => e.instance)).toEqual(['acme']);
   });

@@ -138,6 +138,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   jobs.command('ls').alias('list')
     .description('List jobs')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth jobs ls\n  berth jobs ls --json | jq -r \'.items[].name\'')
     .action(action(io, async (ctx, _args, opts: { json?: boolean }) => {
       const res = await ctx.client().get<{ items: JobView[]; total: number }>('/v1/jobs', { limit: 500 });
       if (opts.json) return ctx.out.json(res);
@@ -155,6 +156,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   jobs.command('show <job>')
     .description('Show a job and its latest runs')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth jobs show nightly\n  berth jobs show nightly --json')
     .action(action(io, async (ctx, [name], opts: { json?: boolean }) => {
       const client = ctx.client();
       const job = await client.get<JobView>(jobPath(name ?? ''));
@@ -173,6 +175,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .description('Delete a job and its run history')
     .option('-y, --yes', 'do not ask')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth jobs rm nightly\n  berth jobs rm nightly --yes')
     .action(action(io, async (ctx, [name], opts: { yes?: boolean; json?: boolean }) => {
       if (!opts.yes && !(await confirm(`delete job ${name} and its run history?`, ctx.io))) throw new CliError('not deleted', ExitCode.ERROR);
       const job = await ctx.client().delete<JobView>(jobPath(name ?? ''));
@@ -185,6 +188,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .option('-w, --wait', 'wait for the run to end and print its results')
     .option('--timeout <s>', 'with --wait: how long to wait (default 60)', integer(1, 3600), 60)
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth jobs run nightly\n  berth jobs run nightly --wait --timeout 120')
     .action(action(io, async (ctx, [name], opts: { wait?: boolean; timeout: number; json?: boolean }) => {
       const run = await ctx.client().post<RunView>(`${jobPath(name ?? '')}/run`, undefined, opts.wait ? { wait: true, timeout: opts.timeout } : undefined, { timeoutMs: (opts.timeout + 10) * 1000 });
       if (opts.json) ctx.out.json(run);
@@ -197,6 +201,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .option('-n, --limit <n>', 'how many (default 20)', integer(1, 500), 20)
     .option('--status <status>', 'only runs that ended so: succeeded, failed, timed_out, skipped, running')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth jobs runs nightly\n  berth jobs runs nightly --status failed -n 5')
     .action(action(io, async (ctx, [name], opts: { limit: number; status?: string; json?: boolean }) => {
       const res = await ctx.client().get<{ items: RunView[]; total: number }>(`${jobPath(name ?? '')}/runs`, { limit: opts.limit, status: opts.status });
       if (opts.json) return ctx.out.json(res);

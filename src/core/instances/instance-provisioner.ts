@@ -31,6 +31,9 @@ export interface ProvisionerOptions {
   concurrency: number;
 }
 
+/** The event a launch records: first start or start on request, restart, or a container made again. */
+export type LaunchEvent = 'started' | 'restarted' | 'recreated';
+
 const PORT_TAKEN = /port is already allocated|address already in use/i;
 /** Failures that retrying cannot fix: the create is marked failed instead of retried forever. */
 const PERMANENT: ReadonlySet<string> = new Set(['IMAGE_NOT_FOUND', 'INVALID_CONFIG', 'PLAN_NOT_FOUND', 'PORTS_EXHAUSTED', 'SUBNETS_EXHAUSTED']);
@@ -136,11 +139,11 @@ export class InstanceProvisioner {
    * Brings the container up and marks the instance `starting` (if its status is one of
    * `onlyIf`), then waits for its first healthy answer in the background.
    */
-  async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string): Promise<boolean> {
+  async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
     const moved = await this.o.repo.update(row.id, { status: 'starting', started_at: this.now(), last_error: null }, onlyIf);
     if (moved) {
-      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'started', actor, message, data: { hostPort: started.host_port } });
+      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.host_port } });
       this.o.watcher.watch(row.id);
     }
     return moved;

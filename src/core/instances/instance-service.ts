@@ -247,7 +247,7 @@ export class InstanceService {
         // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
         await this.o.repo.update(row.id, { desired_state: 'running', status: 'stopping', ...reset });
         await this.o.provisioner.stopContainer(row);
-        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
+        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request', 'restarted');
         return;
       }
       await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
