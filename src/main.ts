@@ -136,7 +136,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
     concurrency: config.monitor.restartConcurrency,
   });
-  services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: async () => instances.watcher.stopAll() });
+  // On stop: background creates are awaited and first-health waits end, then the reconciler's pass.
+  services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({

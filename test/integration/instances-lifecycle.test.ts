@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import { rawDocker } from '../helpers/docker.js';
@@ -189,13 +190,31 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     const ev = await td.api<{ items: Array<{ type: string; actor: string; message: string; instance: string }> }>('GET', '/v1/instances/acme/events?limit=100');
     expect(ev.status).toBe(200);
     const types = ev.body.items.map((e) => e.type);
-    for (const t of ['created', 'started', 'running', 'stopped', 'restarted', 'recreated']) expect(types).toContain(t);
+    for (const t of ['created', 'started', 'running', 'stopped', 'recreated']) expect(types).toContain(t);
     const stop = ev.body.items.find((e) => e.type === 'stopped');
     expect(stop).toMatchObject({ actor: 'admin', message: 'maintenance' });
     expect(ev.body.items.find((e) => e.type === 'recreated')?.actor).toBe('berth');
-    expect(ev.body.items.find((e) => e.type === 'restarted')?.actor).toBe('admin');
+    expect(ev.body.items.find((e) => e.message === 'restarted on request')).toMatchObject({ type: 'started', actor: 'admin' });
     const all = await td.api<{ items: Array<{ instance: string }> }>('GET', '/v1/events?tenant=acme&type=created');
     expect(all.body.items.map((e) => e.instance)).toEqual(['acme']);
+  });
+
+  it('moves to another host port when another process took its port while it was stopped', async () => {
+    await td.api('POST', '/v1/instances/acme/actions', { action: 'stop' });
+    const squatter = net.createServer();
+    await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(acme.hostPort!, '127.0.0.1', resolve));
+    try {
+      const started = await td.api<Instance>('POST', '/v1/instances/acme/actions?wait=running&timeout=60', { action: 'start' });
+      expect(started.status).toBe(200);
+      expect(started.body.status).toBe('running');
+      expect(started.body.hostPort).not.toBe(acme.hostPort);
+      expect((await fetch(`${started.body.url}/health`)).status).toBe(200);
+      const ev = await td.api<{ items: Array<{ type: string; data: { from: number; to: number } }> }>('GET', '/v1/instances/acme/events?type=port-reassigned');
+      expect(ev.body.items[0]?.data).toEqual({ from: acme.hostPort, to: started.body.hostPort });
+      acme = started.body;
+    } finally {
+      squatter.close();
+    }
   });
 
   it('lets a tenant token see and act on its own tenant only', async () => {

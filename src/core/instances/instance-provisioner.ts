@@ -31,8 +31,8 @@ export interface ProvisionerOptions {
   concurrency: number;
 }
 
-/** The event a launch records: first start or start on request, restart, or a container made again. */
-export type LaunchEvent = 'started' | 'restarted' | 'recreated';
+/** The event a launch records: a start (also a restart on request: the scheduler looks for these), or a container made again. */
+export type LaunchEvent = 'started' | 'recreated';
 
 const PORT_TAKEN = /port is already allocated|address already in use/i;
 /** Failures that retrying cannot fix: the create is marked failed instead of retried forever. */

@@ -55,7 +55,18 @@ const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = ['running', 'failed', 'cras
  * repairs whatever an interruption left.
  */
 export class InstanceService {
+  /** Background creates still running: shutdown waits for them, so none outlives the daemon. */
+  private readonly background = new Set<Promise<void>>();
+  private stopped = false;
+
   constructor(private readonly o: InstanceServiceOptions) {}
+
+  /** Daemon shutdown: no new creates are finished in the background; running ones are awaited. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.o.watcher.stopAll();
+    await Promise.allSettled([...this.background]);
+  }
 
   private view(row: InstanceRow): Instance {
     return toInstance(row, this.o.bindAddress);
@@ -148,10 +159,14 @@ export class InstanceService {
   }
 
   private provisionInBackground(id: string, actor: string): void {
-    void this.o.lock.run(id, () => this.o.provisioner.finishCreate(id, actor)).catch((error: unknown) => {
+    // After stop the row stays `creating`; the next boot's reconcile finishes it.
+    if (this.stopped) return;
+    const work = this.o.lock.run(id, () => this.o.provisioner.finishCreate(id, actor)).catch((error: unknown) => {
       this.o.gate.report(error);
       this.o.logger.warn({ instance: id, reason: describeError(error) }, 'create not finished yet; the reconciler will retry');
     });
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
   }
 
   async get(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<Instance> {
@@ -247,7 +262,7 @@ export class InstanceService {
         // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
         await this.o.repo.update(row.id, { desired_state: 'running', status: 'stopping', ...reset });
         await this.o.provisioner.stopContainer(row);
-        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request', 'restarted');
+        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
         return;
       }
       await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
