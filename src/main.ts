@@ -135,6 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
     concurrency: config.monitor.restartConcurrency,
+    onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
   // On stop: background creates are awaited and first-health waits end, then the reconciler's pass.
   services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: () => instances.service.shutdown() });

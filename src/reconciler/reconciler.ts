@@ -34,6 +34,8 @@ export interface ReconcilerOptions {
   intervalMs: number;
   exitHandler: ExitHandler;
   concurrency: number;
+  /** Told how long each pass took, for the reconcile-duration metric. */
+  onPass?: (seconds: number, outcome: 'ok' | 'error') => void;
 }
 
 export interface ReconcileReport {
@@ -121,6 +123,7 @@ export class Reconciler implements Service {
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { rows: 0, orphanContainers: 0, orphanVolumes: 0, orphanNetworks: 0, exits: 0, errors: [] };
     if (this.o.status.state !== 'up') return { ...report, skipped: 'runtime not up' };
+    const started = performance.now();
     try {
       await this.converge(report);
     } catch (error) {
@@ -129,6 +132,7 @@ export class Reconciler implements Service {
       report.errors.push(describeError(error));
       this.o.logger.warn({ reason: describeError(error) }, 'reconcile pass aborted');
     }
+    this.o.onPass?.((performance.now() - started) / 1000, report.errors.length ? 'error' : 'ok');
     if (report.errors.length) this.o.logger.warn({ errors: report.errors.slice(0, 5) }, 'reconcile pass had errors');
     this.failedPasses = report.errors.length ? Math.min(this.failedPasses + 1, 16) : 0;
     // A failed pass (from any trigger) is retried soon rather than after the full interval.
