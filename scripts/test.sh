@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite on a fresh machine. Ensures a Docker engine and PostgreSQL,
-# installs, builds, lints, typechecks, builds the local images, then runs the unit tests and
-# the integration tests against SQLite and against Postgres.
+# installs, builds, lints, typechecks, builds the local images, runs the unit tests, then the
+# integration suites in lanes side by side (each bounded in time), and ends with one line
+# "tests: N passed, N failed" summed over every suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
+# shellcheck source=scripts/ci/lanes.sh
+source scripts/ci/lanes.sh
 
 step "docker engine";  bash scripts/ensure-docker.sh
 step "postgresql";     bash scripts/ensure-postgres.sh
@@ -24,6 +27,23 @@ chmod +x dist/src/cli/bin.js
 step "lint";           npm run -s lint
 step "typecheck";      npm run -s typecheck
 step "images";         bash images/build-test-agent.sh
-step "unit tests";     npx vitest run --project unit
-step "integration tests (SQLite)";   BERTH_TEST_STORE=sqlite npx vitest run --project integration
-step "integration tests (Postgres)"; BERTH_TEST_STORE=postgres npx vitest run --project integration
+
+export BERTH_TEST_RESULTS="$PWD/.test-results"
+rm -rf "$BERTH_TEST_RESULTS"; mkdir -p "$BERTH_TEST_RESULTS"
+# vt NAME ARGS…: one vitest run whose counts go into the closing summary.
+vt() { local name="$1"; shift; npx vitest run "$@" --reporter=default --reporter=json --outputFile.json="$BERTH_TEST_RESULTS/$name.json"; }
+export -f vt
+
+step "unit tests";     vt unit --project unit
+
+# Lanes run side by side; suites inside a lane share state (or CPU budget) and run in order.
+lane_sqlite()   { BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration; }
+lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; }
+
+step "integration suites"
+rc=0
+run_lanes "${BERTH_LANE_TIMEOUT:-2400}" lane_sqlite lane_postgres || rc=$?
+
+step "summary"
+node scripts/ci/summary.mjs "$BERTH_TEST_RESULTS"
+exit "$rc"
