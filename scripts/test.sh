@@ -28,3 +28,4 @@ step "unit tests";     npx vitest run --project unit
 step "integration tests (SQLite)";   BERTH_TEST_STORE=sqlite npx vitest run --project integration
 step "integration tests (Postgres)"; BERTH_TEST_STORE=postgres npx vitest run --project integration
 step "image and compose";  bash scripts/test-image.sh
+step "podman";             bash scripts/test-podman.sh
