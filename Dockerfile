@@ -42,7 +42,8 @@ RUN set -e; t=""; for c in /usr/bin/tini-static /usr/bin/tini; do [ -x "$c" ] &&
 FROM ${BASE_IMAGE}
 ARG VERSION=dev
 ARG REVISION=unknown
-ARG SOURCE=https://github.com/berth-dev/berth
+# Where the source lives (set by CI: --build-arg SOURCE=https://…).
+ARG SOURCE=""
 ARG TARGETARCH=amd64
 ARG CREATED=""
 LABEL org.opencontainers.image.title="berth" \
@@ -52,7 +53,8 @@ LABEL org.opencontainers.image.title="berth" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      io.berth.arch="${TARGETARCH}"
+      io.berth.arch="${TARGETARCH}" \
+      berth.image="berth"
 # A fixed non-root uid/gid (10001) so volumes and socket groups can be granted to it.
 RUN echo 'berth:x:10001:10001:berth:/data:/sbin/nologin' >> /etc/passwd \
  && echo 'berth:x:10001:' >> /etc/group \

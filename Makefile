@@ -5,6 +5,8 @@ IMAGE ?= berth/berth
 VERSION ?= dev-local
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 CREATED ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+# The org.opencontainers.image.source label, e.g. SOURCE=https://github.com/you/berth
+SOURCE ?=
 # Offline defaults: bases made from this host's files by images/build-node-base.sh. With a
 # registry: make build-image BASE_IMAGE=node:20-bookworm-slim BUILD_IMAGE=node:20-bookworm
 BASE_IMAGE ?= berth/node-base:local
@@ -34,7 +36,7 @@ base-images: ## build the offline base images from host files (only when the loc
 build-image: base-images ## build IMAGE:VERSION (VERSION=1.2.3)
 	$(ENGINE) build --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg BUILD_IMAGE=$(BUILD_IMAGE) \
 	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg CREATED=$(CREATED) \
-	  -t $(IMAGE):$(VERSION) .
+	  --build-arg SOURCE=$(SOURCE) -t $(IMAGE):$(VERSION) .
 	@$(ENGINE) image inspect -f '$(IMAGE):$(VERSION) is {{.Size}} bytes' $(IMAGE):$(VERSION)
 
 # The engine socket gives berth (and anyone who controls berth) root on this host: see
