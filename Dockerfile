@@ -70,8 +70,7 @@ COPY images/berth/healthcheck.mjs ./healthcheck.mjs
 ENV NODE_ENV=production \
     BERTH_DATA_DIR=/data \
     BERTH_HOST=127.0.0.1 \
-    BERTH_PORT=8081 \
-    BERTH_VERSION=${VERSION}
+    BERTH_PORT=8081
 VOLUME ["/data"]
 EXPOSE 8081
 USER 10001:10001
