@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/podman/**'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
@@ -17,6 +18,17 @@ export default defineConfig({
           // Real engine, 2 cores: a few files at once keeps the engine responsive.
           maxWorkers: 2,
           fileParallelism: true,
+        },
+      },
+      {
+        // scripts/test-podman.sh: needs DOCKER_HOST at Podman's Docker-compatible socket.
+        test: {
+          name: 'podman',
+          include: ['test/podman/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -30,8 +30,7 @@ step "images";         bash images/build-test-agent.sh
 
 export BERTH_TEST_RESULTS="$PWD/.test-results"
 rm -rf "$BERTH_TEST_RESULTS"; mkdir -p "$BERTH_TEST_RESULTS"
-# vt NAME ARGS…: one vitest run whose counts go into the closing summary.
-vt() { local name="$1"; shift; npx vitest run "$@" --reporter=default --reporter=json --outputFile.json="$BERTH_TEST_RESULTS/$name.json"; }
+vt() { scripts/ci/vt "$@"; }
 export -f vt
 
 step "unit tests";     vt unit --project unit
@@ -39,10 +38,12 @@ step "unit tests";     vt unit --project unit
 # Lanes run side by side; suites inside a lane share state (or CPU budget) and run in order.
 lane_sqlite()   { BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration; }
 lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; }
+# berth's own image and compose stack, then berth on Podman: engine-heavy builds, no shared state.
+lane_image()    { bash scripts/test-image.sh; bash scripts/test-podman.sh; }
 
 step "integration suites"
 rc=0
-run_lanes "${BERTH_LANE_TIMEOUT:-2400}" lane_sqlite lane_postgres || rc=$?
+run_lanes "${BERTH_LANE_TIMEOUT:-2400}" lane_sqlite lane_postgres lane_image || rc=$?
 
 step "summary"
 node scripts/ci/summary.mjs "$BERTH_TEST_RESULTS"

@@ -3,6 +3,7 @@ import type { BerthConfig } from '../../config/schema.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { podmanIsolationCheck } from '../podman-check.js';
 import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
@@ -39,6 +40,7 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
       ? { name: 'engine', status: 'ok', detail: `${runtime.detail ?? 'up'}${config ? ` via ${config.docker.host}` : ''}` }
       : { name: 'engine', status: 'fail', detail: `the daemon cannot reach the engine: ${runtime.detail ?? 'down'}`, fix: 'start the engine (`bash scripts/ensure-docker.sh` or `sudo systemctl start docker`) and check DOCKER_HOST; berth reconnects by itself' });
   }
+  if (runtime?.status === 'up' && /^podman /.test(runtime.detail ?? '')) checks.push(podmanIsolationCheck());
   if (config) checks.push(await checkSocket(config.docker.host));
 
   const store = health?.components.store;

@@ -21,7 +21,8 @@ export interface NetworkManagerOptions {
   random?: () => number;
 }
 
-const OVERLAP = /overlap|address pools have been fully subnetted/i;
+// Docker says "overlaps"; Podman (netavark) says "is already used on the host or by another config".
+const OVERLAP = /overlap|address pools have been fully subnetted|already used on the host/i;
 
 /**
  * Tenant networks. Plans share one bridge with inter-container traffic disabled; a plan may

@@ -7,6 +7,7 @@ import type {
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
+import { engineInfo } from './engine-info.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -31,7 +32,7 @@ export class DockerDriver implements RuntimeDriver {
   async ping(): Promise<RuntimeInfo> {
     try {
       const v = await this.docker.version();
-      return { engine: 'docker', version: v.Version, apiVersion: v.ApiVersion };
+      return engineInfo(v);
     } catch (error) {
       this.fail(error);
     }

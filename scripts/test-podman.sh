@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# CI suite: berth on Podman. Starts Podman's Docker-compatible API service (rootful, on
+# /run/podman/podman.sock) unless one answers, loads the test agent image from Docker into
+# Podman's storage, and runs the lifecycle, monitor and jobs integration tests with DOCKER_HOST
+# pointing at Podman, plus the Podman-only checks in test/podman/. Stops the service it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sock="${PODMAN_SOCKET:-/run/podman/podman.sock}"
+export DOCKER_HOST="unix://$sock"
+step() { printf '\n=== podman: %s\n' "$*"; }
+answers() { curl -fsS --max-time 5 --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; }
+
+if ! command -v podman >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman >/dev/null
+  else
+    echo "test-podman: install podman (Debian: apt-get install podman)" >&2; exit 1
+  fi
+fi
+
+started=""
+conf_dir=""
+cleanup() {
+  if [ -n "$started" ]; then kill "$started" 2>/dev/null || true; wait "$started" 2>/dev/null || true; fi
+  [ -n "$conf_dir" ] && rm -rf "$conf_dir"
+}
+trap cleanup EXIT
+
+if ! answers; then
+  [ "$(id -u)" = 0 ] || { echo "test-podman: run as root (rootful Podman), or start 'podman system service' yourself and set PODMAN_SOCKET" >&2; exit 1; }
+  step "starting podman system service on $sock"
+  # Podman (rootful) raises each container's nofile/nproc limits to the kernel maximum; where
+  # berth's host caps them lower (containers, sandboxes), runc fails with "error setting rlimit
+  # type 7: operation not permitted". Default limits no higher than this shell's hard limits.
+  conf_dir="$(mktemp -d)"
+  nofile="$(ulimit -Hn)"; nproc="$(ulimit -Hu)"
+  [ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
+  [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
+  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' "$nofile" "$nofile" "$nproc" "$nproc" > "$conf_dir/containers.conf"
+  mkdir -p "$(dirname "$sock")"
+  CONTAINERS_CONF="$conf_dir/containers.conf" podman system service --time=0 "unix://$sock" >"$conf_dir/service.log" 2>&1 &
+  started=$!
+  for _ in $(seq 1 30); do answers && break; sleep 1; done
+  answers || { echo "test-podman: the service did not answer within 30 s:" >&2; cat "$conf_dir/service.log" >&2; exit 1; }
+fi
+podman version --format 'podman {{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || true
+
+step "test image into podman storage"
+docker image inspect berth/test-agent:local >/dev/null 2>&1 || bash images/build-test-agent.sh
+if [ "$(docker image inspect -f '{{.Id}}' berth/test-agent:local)" != "$(podman image inspect -f '{{.Id}}' berth/test-agent:local 2>/dev/null || true)" ]; then
+  docker save berth/test-agent:local | podman load -q
+fi
+
+step "lifecycle, monitor and jobs tests on podman (SQLite)"
+# One file at a time: timing-sensitive monitor tests on a busy 2-core machine.
+BERTH_TEST_STORE=sqlite timeout 1200 scripts/ci/vt podman-integration --project integration --no-file-parallelism \
+  test/integration/instances-lifecycle.test.ts test/integration/monitor-restart.test.ts test/integration/jobs-actions.test.ts "$@"
+step "podman-only checks"
+BERTH_TEST_STORE=sqlite timeout 300 scripts/ci/vt podman-only --project podman
