@@ -30,12 +30,18 @@ export function LogsPanel({ instance }: { instance: string }) {
       setLines((old) => [...old, ...add].slice(-KEEP));
     };
     const timer = setInterval(flush, 250);
-    (async () => {
-      const res = await rawFetch(`/v1/instances/${encodeURIComponent(instance)}/logs?format=ndjson&tail=${tail}&follow=${follow}`, { signal: abort.signal });
+    // A container that is not there yet (creating) or was replaced (restart) ends or refuses the
+    // stream: try again shortly, starting from the time of the last line seen.
+    let since: string | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const stream = async (): Promise<void> => {
+      const from = since ? `&since=${encodeURIComponent(since)}` : `&tail=${tail}`;
+      const res = await rawFetch(`/v1/instances/${encodeURIComponent(instance)}/logs?format=ndjson${from}&follow=${follow}`, { signal: abort.signal });
       if (!res.ok || !res.body) {
         const text = await res.text();
         throw toApiError(res.status, text ? JSON.parse(text) : null);
       }
+      setState(follow ? 'following' : 'loaded');
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let rest = '';
       for (;;) {
@@ -47,15 +53,25 @@ export function LogsPanel({ instance }: { instance: string }) {
         for (const p of parts) {
           if (!p) continue;
           const l = JSON.parse(p) as Omit<Line, 'n'>;
+          // Lines at or before the resume point were shown already.
+          if (since && l.time && l.time <= since) continue;
+          if (l.time) since = l.time;
           buffer.current.push({ ...l, n: n++ });
         }
       }
       flush();
-      setState(follow ? 'stream ended (container stopped?)' : 'loaded');
-    })().catch((e: unknown) => {
-      if (!abort.signal.aborted) setState(`error: ${e instanceof Error ? e.message : String(e)}`);
-    });
-    return () => { abort.abort(); clearInterval(timer); };
+    };
+    const loop = (): void => {
+      stream().then(() => {
+        if (follow && !abort.signal.aborted) { setState('stream ended; reconnecting'); retry = setTimeout(loop, 2000); }
+      }, (e: unknown) => {
+        if (abort.signal.aborted) return;
+        setState(`waiting: ${e instanceof Error ? e.message : String(e)}`);
+        if (follow) retry = setTimeout(loop, 2000);
+      });
+    };
+    loop();
+    return () => { abort.abort(); clearInterval(timer); clearTimeout(retry); };
   }, [instance, tail, follow]);
 
   useEffect(() => {
