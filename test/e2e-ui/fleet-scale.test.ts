@@ -6,7 +6,7 @@ import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { ARTIFACTS, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
 import { syntheticFleet } from './synthetic-fleet.js';
 
-interface FleetPerf { firstRenderMs?: number; polls: Array<{ status: number; bytes: number; ms: number }> }
+interface FleetPerf { firstRenderMs?: number; polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number }> }
 
 /**
  * The fleet view at 50 and 500 instances. The daemon is real (it serves the dashboard and checks
@@ -90,6 +90,7 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
     const heapMb = await w.page.evaluate<number>('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : -1');
 
     const updates = perf.polls.filter((p) => p.status === 200).slice(1).map((p) => p.ms);
+    const renders = perf.polls.filter((p) => p.status === 200).slice(1).map((p) => p.renderMs ?? NaN);
     const notModified = perf.polls.filter((p) => p.status === 304).map((p) => p.ms);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const figures = {
@@ -99,6 +100,8 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
       listBytes: perf.polls.find((p) => p.status === 200)?.bytes,
       updateFetchToRenderMsMedian: Math.round(median(updates)),
       updateFetchToRenderMsMax: Math.round(Math.max(...updates)),
+      updateParsedToRenderedMsMedian: Math.round(median(renders)),
+      firstParsedToRenderedMs: Math.round(perf.polls.find((p) => p.status === 200)?.renderMs ?? NaN),
       notModifiedPollMsMedian: Math.round(median(notModified)),
       notModifiedPolls: notModified.length,
       searchInputToFrameMs: Math.round(searchMs),

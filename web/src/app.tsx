@@ -56,7 +56,7 @@ export function App() {
           {admin && link('/tokens', 'Tokens')}
           {admin && link('/system', 'System')}
         </nav>
-        <span class="who" title="The token this tab uses">{session.name}{session.tenant ? ` · tenant ${session.tenant}` : ' · admin'}</span>
+        <span class="who" title="The token this tab uses">{session.name}{session.tenant ? ` · tenant ${session.tenant}` : ' (admin)'}</span>
         <button type="button" class="link" onClick={logout}>Log out</button>
       </header>
       <main class="page" id="main">{page}</main>

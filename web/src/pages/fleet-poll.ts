@@ -4,8 +4,8 @@ import { ApiError, rawFetch, toApiError, type Instance } from '../api/client';
 export interface FleetPerf {
   /** ms from page start to the first rendered list. */
   firstRenderMs?: number;
-  /** One entry per poll: HTTP status, bytes of body, ms from request to rendered (or to the 304). */
-  polls: Array<{ status: number; bytes: number; ms: number }>;
+  /** One entry per poll: HTTP status, bytes of body, ms from request to rendered (or to the 304), ms from parsed body to rendered. */
+  polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number }>;
 }
 
 declare global { interface Window { __berthFleetPerf?: FleetPerf } }
@@ -19,7 +19,7 @@ const INTERVAL_MS = 2000;
 export function useFleet(): { items: Instance[] | null; error: string | null; rendered: () => void } {
   const [items, setItems] = useState<Instance[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const pending = useRef<{ start: number; status: number; bytes: number } | null>(null);
+  const pending = useRef<{ start: number; parsed: number; status: number; bytes: number } | null>(null);
   const perf = useRef<FleetPerf>({ polls: [] });
 
   useEffect(() => {
@@ -38,7 +38,7 @@ export function useFleet(): { items: Instance[] | null; error: string | null; re
           const body: unknown = text ? JSON.parse(text) : null;
           if (!res.ok) throw toApiError(res.status, body);
           etag = res.headers.get('etag');
-          pending.current = { start, status: res.status, bytes: text.length };
+          pending.current = { start, parsed: performance.now(), status: res.status, bytes: text.length };
           setItems((body as { items: Instance[] }).items);
         }
         setError(null);
@@ -58,7 +58,7 @@ export function useFleet(): { items: Instance[] | null; error: string | null; re
     pending.current = null;
     const now = performance.now();
     perf.current.firstRenderMs ??= now;
-    perf.current.polls.push({ status: p.status, bytes: p.bytes, ms: now - p.start });
+    perf.current.polls.push({ status: p.status, bytes: p.bytes, ms: now - p.start, renderMs: now - p.parsed });
   };
   return { items, error, rendered };
 }

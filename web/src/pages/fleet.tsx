@@ -1,3 +1,4 @@
+import { memo } from 'preact/compat';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Instance, InstanceStatus, Session } from '../api/client';
 import { StatusBadge } from '../components/status-badge';
@@ -48,7 +49,8 @@ export function FleetPage({ session }: { session: Session }) {
     return all.filter((i) => (!tenant || i.tenant === tenant) && (!status || i.status === status) && (!plan || i.plan === plan)
       && (!q || i.name.includes(q) || i.tenant.includes(q))).sort(SORTS[sort]);
   }, [items, tenant, status, plan, search, sort]);
-  const now = Date.now();
+  // Relative times move in 5 s steps so unchanged rows are not re-rendered on every poll.
+  const now = Math.floor(Date.now() / 5000) * 5000;
 
   if (items === null) return error ? <p class="error" role="alert">{error}</p> : <p role="status">Loading instances…</p>;
   const attention = all.filter((i) => ATTENTION.has(i.status)).length;
@@ -91,19 +93,7 @@ export function FleetPage({ session }: { session: Session }) {
             <table class="fleet">
               <thead><tr><th scope="col">Name</th><th scope="col">Tenant</th><th scope="col">Plan</th><th scope="col">Status</th><th scope="col">Health</th><th scope="col">Restarts</th><th scope="col">Uptime</th><th scope="col">URL</th></tr></thead>
               <tbody>
-                {shown.map((i) => (
-                  <tr key={i.id} data-instance={i.name} class={ATTENTION.has(i.status) ? 'attention' : undefined}>
-                    <th scope="row"><a href={`#/instances/${encodeURIComponent(i.name)}`}>{i.name}</a></th>
-                    <td>{i.tenant}</td>
-                    <td>{i.plan}</td>
-                    <td><StatusBadge status={i.status} /></td>
-                    <td class="health">{i.lastCheckAt ? <>{i.lastCheckOk ? 'ok' : 'failing'} · {ago(i.lastCheckAt, now)}{i.lastCheckLatencyMs !== null ? ` · ${Math.round(i.lastCheckLatencyMs)} ms` : ''}</> : 'not checked'}
-                      {i.consecutiveFailures > 0 && <span class="bad-text"> · {i.consecutiveFailures} failed</span>}</td>
-                    <td>{i.restarts}</td>
-                    <td>{uptime(i, now)}</td>
-                    <td>{i.url ? <a href={i.url} target="_blank" rel="noreferrer">:{i.hostPort}</a> : '—'}</td>
-                  </tr>
-                ))}
+                {shown.map((i) => <FleetRow key={i.id} i={i} now={now} />)}
               </tbody>
             </table>
           </div>
@@ -112,3 +102,19 @@ export function FleetPage({ session }: { session: Session }) {
     </section>
   );
 }
+
+/** One row; skipped on re-render unless what it shows changed. */
+const FleetRow = memo(({ i, now }: { i: Instance; now: number }) => (
+  <tr data-instance={i.name} class={ATTENTION.has(i.status) ? 'attention' : undefined}>
+    <th scope="row"><a href={`#/instances/${encodeURIComponent(i.name)}`}>{i.name}</a></th>
+    <td>{i.tenant}</td>
+    <td>{i.plan}</td>
+    <td><StatusBadge status={i.status} /></td>
+    <td class="health">{i.lastCheckAt ? <>{i.lastCheckOk ? 'ok' : 'failing'} · {ago(i.lastCheckAt, now)}{i.lastCheckLatencyMs !== null ? ` · ${Math.round(i.lastCheckLatencyMs)} ms` : ''}</> : 'not checked'}
+      {i.consecutiveFailures > 0 && <span class="bad-text"> · {i.consecutiveFailures} failed</span>}</td>
+    <td>{i.restarts}</td>
+    <td>{uptime(i, now)}</td>
+    <td>{i.url ? <a href={i.url} target="_blank" rel="noreferrer">:{i.hostPort}</a> : '—'}</td>
+  </tr>
+), (a, b) => a.now === b.now && a.i.updatedAt === b.i.updatedAt && a.i.status === b.i.status && a.i.lastCheckAt === b.i.lastCheckAt
+  && a.i.restarts === b.i.restarts && a.i.consecutiveFailures === b.i.consecutiveFailures && a.i.hostPort === b.i.hostPort);
