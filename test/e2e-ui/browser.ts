@@ -60,3 +60,18 @@ export async function watchUntil<T>(read: () => Promise<T>, ok: (v: T) => boolea
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * page.goto that tries again when Chromium aborts a navigation with ERR_NETWORK_CHANGED: on a
+ * shared engine, other containers' networks come and go, and Chromium notices every interface.
+ */
+export async function goto(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url, { timeout: 30_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('ERR_NETWORK_CHANGED')) throw error;
+    }
+  }
+}

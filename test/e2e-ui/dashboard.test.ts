@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { ARTIFACTS, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
+import { ARTIFACTS, goto, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
 
 interface InstanceBody { id: string; name: string; status: string; hostPort: number | null; containerId: string | null; restarts: number; startedAt: string | null }
 interface ErrorBody { error: { code: string; message: string; field?: string } }
@@ -12,7 +12,7 @@ interface ErrorBody { error: { code: string; message: string; field?: string } }
 const badge = (page: Page) => page.locator('#instance-title + .badge').textContent();
 
 async function login(w: WatchedPage, url: string, token: string): Promise<void> {
-  await w.page.goto(`${url}/`);
+  await goto(w.page, `${url}/`);
   await w.page.waitForURL(/\/ui\/$/, { timeout: 15_000 });
   await w.page.getByLabel('API token').fill(token);
   await w.page.getByRole('button', { name: 'Sign in' }).click();
@@ -78,11 +78,11 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     expect(code.status).toBe(201);
     expect(code.body.path).not.toContain(td.token);
     const w = await openPage(browser);
-    await w.page.goto(`${td.url}${code.body.path}`);
+    await goto(w.page, `${td.url}${code.body.path}`);
     await w.page.getByRole('heading', { name: /^Fleet/ }).waitFor();
     expect(w.page.url()).not.toContain(code.body.code);
     const again = await openPage(browser);
-    await again.page.goto(`${td.url}${code.body.path}`);
+    await goto(again.page, `${td.url}${code.body.path}`);
     await again.page.getByText('already used or has expired').waitFor();
     await w.context.close();
     await again.context.close();
@@ -192,9 +192,9 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     expect(await t.page.locator('tr[data-instance="globex-agent"]').count()).toBe(0);
     expect(await t.page.getByRole('link', { name: 'Tokens' }).count()).toBe(0);
     expect(await t.page.getByRole('link', { name: 'System' }).count()).toBe(0);
-    await t.page.goto(`${td.url}/ui/#/tokens`);
+    await goto(t.page, `${td.url}/ui/#/tokens`);
     await t.page.getByText('This page needs an admin token.').waitFor();
-    await t.page.goto(`${td.url}/ui/#/instances/globex-agent`);
+    await goto(t.page, `${td.url}/ui/#/instances/globex-agent`);
     const refused = await td.api<ErrorBody>('GET', '/v1/instances/globex-agent', undefined, tenantToken);
     expect(refused.status).toBeGreaterThanOrEqual(400);
     await t.page.getByRole('alert').getByText(refused.body.error.message).waitFor({ timeout: 15_000 });
@@ -237,7 +237,7 @@ describe('dashboard in a real browser against a real berth and engine', () => {
 
   it('deletes from the page after a confirmation, with keyboard only', async () => {
     const { page } = admin;
-    await page.goto(`${td.url}/ui/#/instances/ui-agent`);
+    await goto(page, `${td.url}/ui/#/instances/ui-agent`);
     await page.getByRole('heading', { name: 'ui-agent' }).waitFor();
     await page.getByRole('button', { name: 'Delete' }).focus();
     await page.keyboard.press('Enter');

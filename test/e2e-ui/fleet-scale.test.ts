@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Route } from 'playwright-core';
+import { InstancesRepo } from '../../src/store/repositories/instances-repo.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { ARTIFACTS, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
+import { ARTIFACTS, goto, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
 import { syntheticFleet } from './synthetic-fleet.js';
 
 interface FleetPerf { firstRenderMs?: number; polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number }> }
@@ -48,7 +49,7 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
     const w = await openPage(browser);
     const state = { version: 0, served: 0, notModified: 0 };
     await serveFleet(w, 50, state);
-    await w.page.goto(`${td.url}/ui/`);
+    await goto(w.page, `${td.url}/ui/`);
     await watchUntil(() => w.page.locator('tbody tr').count(), (c) => c === 50, 30_000, '50 rows');
     const first = await w.page.locator('tbody tr .badge').first().textContent();
     expect(['unhealthy', 'crashloop', 'failed']).toContain(first);
@@ -61,7 +62,7 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
     const w = await openPage(browser);
     const state = { version: 0, served: 0, notModified: 0 };
     await serveFleet(w, 500, state);
-    await w.page.goto(`${td.url}/ui/`);
+    await goto(w.page, `${td.url}/ui/`);
     await watchUntil(() => w.page.locator('tbody tr').count(), (c) => c === 500, 60_000, '500 rows');
     const total = await w.page.locator('[aria-label="Instances by status"] li').first().textContent();
     expect(total).toContain('500');
@@ -112,6 +113,64 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'fleet-500.png') });
     expect(updates.length).toBeGreaterThanOrEqual(5);
     expect(notModified.length).toBeGreaterThanOrEqual(3);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('500 real rows from the real API: server cost of a full answer vs a 304, and the first render', async () => {
+    // Rows are written through the store's repository with desired state stopped, so neither the
+    // reconciler nor the (disabled) monitor starts 500 containers on a shared engine.
+    const repo = new InstancesRepo(td.daemon.store.db, () => new Date().toISOString());
+    const at = new Date().toISOString();
+    for (let i = 0; i < 500; i++) {
+      await repo.insert({
+        id: `ins_seed${String(i).padStart(4, '0')}`, name: `seed-${i}`, tenant: `tenant-${i % 40}`, plan: ['starter', 'pro', 'business'][i % 3]!,
+        image: 'berth/test-agent:local', command: null, env: '{"LOG_LEVEL":"info"}', secrets_sealed: null, secret_names: '[]', container_port: 8080,
+        host_port: null, health: JSON.stringify({ path: '/health', intervalSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1, startPeriodSeconds: 10 }),
+        spec_hash: `seed${i}`, desired_state: 'stopped', status: 'stopped', container_id: null, network_name: null,
+        last_check_at: null, last_check_ok: null, last_check_latency_ms: null, last_exit_code: null, next_restart_at: null, last_error: null, started_at: null,
+        created_at: at, updated_at: at,
+      });
+    }
+    const url = `${td.url}/v1/instances?limit=1000`;
+    const auth = { authorization: `Bearer ${td.token}` };
+    const first = await fetch(url, { headers: auth });
+    const body = await first.text();
+    const etag = first.headers.get('etag');
+    expect(first.status).toBe(200);
+    expect(etag).toBeTruthy();
+    expect((JSON.parse(body) as { total: number }).total).toBe(500);
+    const time = async (headers: Record<string, string>, expected: number): Promise<number[]> => {
+      const ms: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const t0 = performance.now();
+        const res = await fetch(url, { headers });
+        await res.arrayBuffer();
+        expect(res.status).toBe(expected);
+        ms.push(performance.now() - t0);
+      }
+      return ms.sort((a, b) => a - b);
+    };
+    const full = await time(auth, 200);
+    const notModified = await time({ ...auth, 'if-none-match': etag! }, 304);
+
+    const w = await openPage(browser);
+    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)})`);
+    await goto(w.page, `${td.url}/ui/`);
+    await watchUntil(() => w.page.locator('tbody tr').count(), (c) => c === 500, 60_000, '500 real rows');
+    await watchUntil(async () => (await perfOf(w)).polls.filter((p) => p.status === 304).length, (c) => c >= 2, 30_000, 'two 304 polls');
+    const perf = await perfOf(w);
+    const figures = {
+      rows: 500,
+      listBytes: body.length,
+      server200MsMedian: Math.round(full[15]! * 10) / 10,
+      server304MsMedian: Math.round(notModified[15]! * 10) / 10,
+      browserFirstRenderMsSinceNavigation: Math.round(perf.firstRenderMs ?? NaN),
+      browserFirstFetchToRenderMs: Math.round(perf.polls[0]?.ms ?? NaN),
+      browser304PollMs: perf.polls.filter((p) => p.status === 304).map((p) => Math.round(p.ms)),
+    };
+    console.log(`[e2e-ui] real API at 500 rows: ${JSON.stringify(figures)}`);
+    writeFileSync(path.join(ARTIFACTS, 'fleet-500-real-api-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     expect(w.errors).toEqual([]);
     await w.context.close();
   });
