@@ -32,7 +32,9 @@ export function CreatePage({ session }: { session: Session }) {
   const [plans, setPlans] = useState<Plan[]>([]);
   const [errors, setErrors] = useState<Partial<Record<Key | 'general', string>>>({});
   const [busy, setBusy] = useState(false);
+  const [images, setImages] = useState<{ default: string; allowed: string[] } | null>(null);
   useEffect(() => {
+    api.GET('/v1/images').then((r) => setImages(must(r)), () => undefined);
     api.GET('/v1/plans').then((r) => {
       const items = must(r).items;
       setPlans(items);
@@ -80,7 +82,16 @@ export function CreatePage({ session }: { session: Session }) {
             {plans.map((p) => <option key={p.name} value={p.name}>{p.name} — {p.cpus} CPU, {p.memory}</option>)}
           </select>
         </Field>
-        <Field id="c-image" label="Image" error={errors.image} hint="A local image from the operator's allowed list; berth never pulls">{input('image', { placeholder: 'berth/test-agent:local' }, true)}</Field>
+        {images && images.allowed.length > 0 ? (
+          <Field id="c-image" label="Image" error={errors.image} hint="From the operator's allowed list">
+            <select id="c-image" name="image" value={form.image} onChange={set('image')} {...describedBy('c-image', errors.image, true)}>
+              <option value="">default ({images.default})</option>
+              {images.allowed.map((im) => <option key={im} value={im}>{im}</option>)}
+            </select>
+          </Field>
+        ) : (
+          <Field id="c-image" label="Image" error={errors.image} hint={`A local image; berth never pulls. Empty: ${images?.default ?? 'the default'}`}>{input('image', { placeholder: images?.default ?? '' }, true)}</Field>
+        )}
         <Field id="c-port" label="Container port" error={errors.port}>{input('port', { inputMode: 'numeric' })}</Field>
         <Field id="c-env" label="Environment" error={errors.env} hint="One NAME=value per line">
           <textarea id="c-env" name="env" rows={3} value={form.env} onInput={set('env')} {...describedBy('c-env', errors.env, true)} />
