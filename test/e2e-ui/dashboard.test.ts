@@ -79,7 +79,9 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     expect(code.body.path).not.toContain(td.token);
     const w = await openPage(browser);
     await goto(w.page, `${td.url}${code.body.path}`);
-    await w.page.getByRole('heading', { name: /^Fleet/ }).waitFor();
+    await w.page.getByRole('heading', { name: /^Fleet/ }).waitFor().catch(async (error: unknown) => {
+      throw new Error(`no fleet after the login link; the page says: ${await w.page.locator('body').textContent()}`, { cause: error });
+    });
     expect(w.page.url()).not.toContain(code.body.code);
     const again = await openPage(browser);
     await goto(again.page, `${td.url}${code.body.path}`);

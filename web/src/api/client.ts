@@ -37,8 +37,26 @@ const withToken: Middleware = {
   },
 };
 
+/**
+ * fetch that tries again (three times in all) when the request fails at the network level, for
+ * requests that are safe to repeat: reads, and the single-use code exchange (a second try of a
+ * code that did arrive is refused, never doubled). Chromium aborts requests when the host's
+ * network interfaces change, which container engines do all the time.
+ */
+async function retryingFetch(input: Request): Promise<Response> {
+  const repeatable = input.method === 'GET' || new URL(input.url).pathname === '/ui-login';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(repeatable ? input.clone() : input);
+    } catch (error) {
+      if (!repeatable || attempt >= 3 || !(error instanceof TypeError) || input.signal.aborted) throw error;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
 /** The typed client, generated from berth's own /openapi.json. */
-export const api = createClient<paths>({ baseUrl: location.origin });
+export const api = createClient<paths>({ baseUrl: location.origin, fetch: retryingFetch });
 api.use(withToken);
 
 /** Unwraps an openapi-fetch result: the data, or an ApiError with the API's message. */
@@ -61,5 +79,5 @@ export function rawFetch(path: string, init: RequestInit = {}): Promise<Response
   const headers = new Headers(init.headers);
   const token = auth.token();
   if (token) headers.set('authorization', `Bearer ${token}`);
-  return fetch(path, { ...init, headers, cache: 'no-store' });
+  return retryingFetch(new Request(new URL(path, location.origin), { ...init, headers, cache: 'no-store' }));
 }
