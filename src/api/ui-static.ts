@@ -8,7 +8,8 @@ import type { App } from './app.js';
 function findUiRoot(): string | undefined {
   for (const rel of ['../../dist/web/', '../../web/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(`${dir}index.html`)) return dir;
+    // A built dashboard has assets/; the source folder (web/ next to src/) has none and is never served.
+    if (existsSync(`${dir}index.html`) && existsSync(`${dir}assets`)) return dir;
   }
   return undefined;
 }

@@ -237,6 +237,31 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('jobs: create one for the instance, run it now, see its history; system: components and orphans', async () => {
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByText('No jobs yet.').waitFor();
+    await page.getByLabel('Name').fill('ui-version');
+    await page.getByLabel('Cron schedule').fill('0 3 * * *');
+    await page.getByLabel('Instance').fill('ui-agent');
+    await page.getByLabel('Action').selectOption('exec');
+    await page.getByLabel('Command').fill('node --version');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('row', { name: /ui-version/ }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Run ui-version now' }).click();
+    await page.locator('.card ol.events').getByText(/succeeded/).waitFor({ timeout: 60_000 });
+    // The instance page lists the job that targets it.
+    await goto(page, `${td.url}/ui/#/instances/ui-agent`);
+    await page.getByRole('heading', { name: 'Jobs targeting it' }).waitFor();
+    await page.getByText(/ui-version/).first().waitFor({ timeout: 15_000 });
+
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByRole('row', { name: /runtime/ }).getByText('up').waitFor({ timeout: 15_000 });
+    await page.getByRole('row', { name: /store/ }).waitFor();
+    await page.getByRole('heading', { name: 'Orphans' }).waitFor();
+    await page.getByRole('button', { name: 'Remove orphans (gc)' }).waitFor();
+  });
+
   it('deletes from the page after a confirmation, with keyboard only', async () => {
     const { page } = admin;
     await goto(page, `${td.url}/ui/#/instances/ui-agent`);
