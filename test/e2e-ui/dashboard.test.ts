@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { runBerth } from '../helpers/cli.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
@@ -73,18 +74,25 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     expect(await admin.page.evaluate('sessionStorage.getItem("berth.token")')).toBe(td.token);
   });
 
-  it('signs in with a one-time login code (berth ui) that cannot be used twice', async () => {
-    const code = await td.api<{ path: string; code: string }>('POST', '/v1/session/login-codes', {});
-    expect(code.status).toBe(201);
-    expect(code.body.path).not.toContain(td.token);
+  it('signs in with the one-time link `berth ui` prints, which cannot be used twice', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', BERTH_URL: td.url, BERTH_TOKEN: td.token };
+    const cli = await runBerth(['ui', '--json'], env, { timeoutMs: 60_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    const link = JSON.parse(cli.stdout) as { url: string; expiresAt: string };
+    expect(link.url.startsWith(`${td.url}/ui/#/login?code=`)).toBe(true);
+    expect(link.url).not.toContain(td.token);
+    const text = await runBerth(['ui'], env, { timeoutMs: 60_000 });
+    expect(text.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/#\/login\?code=\S+\n.*works once/);
+
     const w = await openPage(browser);
-    await goto(w.page, `${td.url}${code.body.path}`);
+    await goto(w.page, link.url);
     await w.page.getByRole('heading', { name: /^Fleet/ }).waitFor().catch(async (error: unknown) => {
       throw new Error(`no fleet after the login link; the page says: ${await w.page.locator('body').textContent()}`, { cause: error });
     });
-    expect(w.page.url()).not.toContain(code.body.code);
+    const code = link.url.split('code=')[1]!;
+    expect(w.page.url()).not.toContain(code);
     const again = await openPage(browser);
-    await goto(again.page, `${td.url}${code.body.path}`);
+    await goto(again.page, link.url);
     await again.page.getByText('already used or has expired').waitFor();
     await w.context.close();
     await again.context.close();
