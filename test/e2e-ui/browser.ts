@@ -75,3 +75,19 @@ export async function goto(page: Page, url: string): Promise<void> {
     }
   }
 }
+
+/** Controls with no accessible name: inputs without a label or aria-label, buttons and links without text. */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea, button, a[href]')) {
+      const aria = (el.getAttribute('aria-label') || '').trim();
+      const labelled = el.id && document.querySelector('label[for="' + el.id + '"]');
+      const wrapped = el.closest('label');
+      const text = (el.textContent || '').trim();
+      const named = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName) ? Boolean(aria || labelled || wrapped) : Boolean(aria || text);
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  })()`);
+}

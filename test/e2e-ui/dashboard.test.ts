@@ -5,7 +5,7 @@ import { runBerth } from '../helpers/cli.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { ARTIFACTS, goto, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
+import { ARTIFACTS, goto, launchBrowser, openPage, unnamedControls, watchUntil, type WatchedPage } from './browser.js';
 
 interface InstanceBody { id: string; name: string; status: string; hostPort: number | null; containerId: string | null; restarts: number; startedAt: string | null }
 interface ErrorBody { error: { code: string; message: string; field?: string } }
@@ -101,6 +101,8 @@ describe('dashboard in a real browser against a real berth and engine', () => {
   it('shows the API\'s validation message next to the field at fault', async () => {
     const { page } = admin;
     await page.getByRole('link', { name: 'Create', exact: true }).click();
+    await page.getByLabel('Tenant').waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await page.getByLabel('Tenant').fill('Not_A_Slug');
     await page.getByLabel('Image').fill(testEnv.image);
     await page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -181,6 +183,10 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     // Wait for a couple of stats samples so the chart has a line, then keep a screenshot.
     await page.getByText(/^CPU \d/).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'instance-page.png'), fullPage: true });
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'instance-page-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('a tenant token sees its own tenant only; admin pages are hidden and refused', async () => {
@@ -195,6 +201,7 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     const tenantToken = (await page.getByTestId('new-token').textContent({ timeout: 15_000 }))!.trim();
     expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
     await page.getByRole('row', { name: /acme-ui/ }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
 
     const t = await openPage(browser);
     await login(t, td.url, tenantToken);
@@ -238,6 +245,21 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     expect(await page.locator('tbody tr').count()).toBe(1);
     await page.locator('[data-count="stopped"]').click();
     await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-real-1280.png') });
+    expect(await unnamedControls(page)).toEqual([]);
+    // Keyboard only: search, then Tab through the controls to the first row's link and open it.
+    await page.getByLabel('Search').focus();
+    await page.keyboard.type('globex');
+    let focused = '';
+    for (let i = 0; i < 20 && focused !== 'globex-agent'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate<string>('document.activeElement ? document.activeElement.textContent : ""');
+    }
+    expect(focused).toBe('globex-agent');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'globex-agent' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: /^Fleet/ }).waitFor();
+    await page.getByLabel('Search').fill('');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-real-phone.png'), fullPage: true });
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -268,6 +290,7 @@ describe('dashboard in a real browser against a real berth and engine', () => {
     await page.getByRole('row', { name: /store/ }).waitFor();
     await page.getByRole('heading', { name: 'Orphans' }).waitFor();
     await page.getByRole('button', { name: 'Remove orphans (gc)' }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
   });
 
   it('deletes from the page after a confirmation, with keyboard only', async () => {
