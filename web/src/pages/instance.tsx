@@ -119,7 +119,7 @@ export function InstancePage({ idOrName }: { idOrName: string }) {
         <section class="card" aria-labelledby="plan-title">
           <h2 id="plan-title">Plan {i.plan}</h2>
           {plan ? <dl><dt>CPUs</dt><dd>{plan.cpus}</dd><dt>Memory</dt><dd>{plan.memory}</dd><dt>Processes</dt><dd>{plan.pidsLimit}</dd><dt>Read-only root</dt><dd>{plan.readOnlyRootfs ? 'yes' : 'no'}</dd></dl> : <p class="muted">…</p>}
-          <h2>Jobs targeting it</h2>
+          <h2 class="spaced">Jobs targeting it</h2>
           {jobs.length === 0 ? <p class="muted">none — <a href="#/jobs">add one</a></p> : (
             <ul>{jobs.map((j) => <li key={j.id}>{j.name} · <code>{j.schedule}</code> · last {ago(j.lastRunAt)} · next {j.nextRunAt ? new Date(j.nextRunAt).toLocaleString() : '—'}</li>)}</ul>
           )}
