@@ -8,6 +8,7 @@ export function imageRoutes(defaultImage: string, allowedImages: readonly string
   return (app: App): void => {
     app.get('/v1/images', {
       schema: {
+        operationId: 'listImages',
         summary: 'The image used when a create names none, and the allowed list (empty: any local image)', tags: ['instances'], security: Security,
         response: {
           200: Type.Object({

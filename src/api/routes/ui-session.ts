@@ -43,7 +43,7 @@ export function uiSessionRoutes(deps: UiSessionDeps) {
     const ref = Type.Ref('Session');
 
     app.get('/v1/session', {
-      schema: { summary: 'The caller\'s token: name, scope and tenant', tags: ['session'], security: Security, response: { 200: ref, ...errorResponses() } },
+      schema: { operationId: 'getSession', summary: 'The caller\'s token: name, scope and tenant', tags: ['session'], security: Security, response: { 200: ref, ...errorResponses() } },
     }, async (request) => {
       const p = principalOf(request);
       return { name: p.name, scope: p.scope, tenant: p.tenant };
@@ -51,6 +51,7 @@ export function uiSessionRoutes(deps: UiSessionDeps) {
 
     app.post('/v1/session/login-codes', {
       schema: {
+        operationId: 'createLoginCode',
         summary: 'Mint a one-time dashboard login code for the calling token (single use, short-lived)',
         tags: ['session'], security: Security,
         response: {
@@ -75,6 +76,7 @@ export function uiSessionRoutes(deps: UiSessionDeps) {
 
     app.post('/ui-login', {
       schema: {
+        operationId: 'exchangeLoginCode',
         summary: 'Exchange a one-time login code for the dashboard session (no bearer token needed)',
         tags: ['session'],
         body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
