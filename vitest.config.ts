@@ -10,7 +10,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/podman/**'],
+          // Separate projects: the browser suite (scripts/test-ui.sh), Podman (scripts/test-podman.sh).
+          exclude: ['**/node_modules/**', 'test/podman/**', 'test/e2e-ui/**'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
@@ -29,6 +30,19 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // scripts/test-ui.sh: Debian's Chromium driven by playwright-core.
+        test: {
+          name: 'e2e-ui',
+          include: ['test/e2e-ui/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          // One browser at a time: Chromium and the engine share two cores with everything else.
+          fileParallelism: false,
         },
       },
     ],

@@ -36,10 +36,11 @@ export -f vt
 step "unit tests";     vt unit --project unit
 
 # Lanes run side by side; suites inside a lane share state (or CPU budget) and run in order.
-lane_sqlite()   { BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration; }
 lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; }
 # berth's own image and compose stack, then berth on Podman: engine-heavy builds, no shared state.
 lane_image()    { bash scripts/test-image.sh; bash scripts/test-podman.sh; }
+# The dashboard in Chromium, after the SQLite integration files (one browser, one engine).
+lane_sqlite()   { BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration; bash scripts/test-ui.sh; }
 
 step "integration suites"
 rc=0

@@ -16,6 +16,8 @@ import { Reconciler } from './reconciler/reconciler.js';
 import { RestartOnExit } from './reconciler/exit-handler.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
+import { uiSessionRoutes } from './api/routes/ui-session.js';
+import { imageRoutes } from './api/routes/images.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
@@ -177,6 +179,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
+    uiSessionRoutes({ tokens: tokens!, now: () => clock.now() }),
+    imageRoutes(config.runtime.defaultImage, config.runtime.allowedImages),
     gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });

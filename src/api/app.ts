@@ -11,6 +11,7 @@ import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { ErrorSchema } from './schemas.js';
+import { registerUi } from './ui-static.js';
 
 export type App = FastifyInstance<
   import('node:http').Server, import('node:http').IncomingMessage, import('node:http').ServerResponse,
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     void reply.type('application/javascript').header('cache-control', 'max-age=86400').send(redocJs);
   });
 
+  await registerUi(app);
   installAuth(app, deps.tokens);
   for (const register of deps.routes) await register(app);
   return app;

@@ -12,6 +12,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerUiCommand } from './commands/ui.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -60,6 +61,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerGcCommand(program, io);
   registerDoctorCommand(program, io);
   registerCompletionCommand(program, io);
+  registerUiCommand(program, io);
   return program;
 }
 
