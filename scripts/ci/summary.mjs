@@ -1,3 +1,4 @@
+/* global process, console */
 // Sums the JSON reports that the vitest runs wrote into one closing line, so the whole run
 // ends with "tests: N passed, N failed" whatever the number of suites.
 import { readdirSync, readFileSync } from 'node:fs';
