@@ -230,18 +230,20 @@ export class DockerDriver implements RuntimeDriver {
   async stats(id: string): Promise<ContainerStats> {
     try {
       const s = await this.docker.getContainer(id).stats({ stream: false });
-      const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats.cpu_usage?.total_usage ?? 0);
-      const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
-      const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+      // A container that stopped or is dying is answered with empty sections: read every one guarded.
+      const cpu = s.cpu_stats?.cpu_usage;
+      const cpuDelta = (cpu?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+      const systemDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+      const cpus = s.cpu_stats?.online_cpus ?? cpu?.percpu_usage?.length ?? 1;
       const net = Object.values(s.networks ?? {});
       return {
         at: s.read,
         cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
         onlineCpus: cpus,
-        memoryBytes: s.memory_stats.usage ?? 0,
-        memoryLimitBytes: s.memory_stats.limit ?? 0,
-        networkRxBytes: net.reduce((sum, n) => sum + n.rx_bytes, 0),
-        networkTxBytes: net.reduce((sum, n) => sum + n.tx_bytes, 0),
+        memoryBytes: s.memory_stats?.usage ?? 0,
+        memoryLimitBytes: s.memory_stats?.limit ?? 0,
+        networkRxBytes: net.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
+        networkTxBytes: net.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
         pids: s.pids_stats?.current ?? 0,
       };
     } catch (error) {
