@@ -77,7 +77,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const health = new HealthRegistry();
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'berth_process_' });
+  // prom-client names them process_* and nodejs_*: one berth_ prefix gives berth_process_cpu_user_seconds_total.
+  collectDefaultMetrics({ register: metrics, prefix: 'berth_' });
   let ready = false;
   const services: Service[] = [];
 

@@ -76,6 +76,21 @@ describe(`an instance killed under the operator (${testEnv.store})`, () => {
     expect(await watch.exited).toBe(0);
   });
 
+  it('validation errors reach the CLI in words', async () => {
+    const bad = await box.berth(['create', 'Bad_Name!']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("must be lowercase letters, digits and '-', 1-63 characters");
+    const status = await box.berth(['ls', '--status', 'bogus']);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/status: must be one of: creating, starting, running/);
+  });
+
+  it('process metrics carry one berth_ prefix', async () => {
+    const text = await (await fetch(`${box.url}/metrics`)).text();
+    expect(text).toContain('berth_process_cpu_user_seconds_total');
+    expect(text).not.toContain('berth_process_process_');
+  });
+
   it('--interval is validated and honoured', async () => {
     const zero = await box.berth(['stats', 'acme', '--watch', '--interval', '0']);
     expect(zero.code).toBe(2);
