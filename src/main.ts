@@ -45,6 +45,8 @@ export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
   /** Where logs go (tests capture them); default stdout. */
   logDestination?: DestinationStream;
+  /** Where logs go for a `log.format` (the entry point knows its terminal); default JSON to stdout. */
+  logDestinationFor?: (format: 'auto' | 'pretty' | 'json') => DestinationStream | undefined;
 }
 
 export interface Daemon {
@@ -71,7 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const configStarted = performance.now();
   const { config, source } = loadConfig(options);
-  const logger = createLogger(config.log.level, options.logDestination);
+  const logger = createLogger(config.log.level, options.logDestination ?? options.logDestinationFor?.(config.log.format));
   logger.info({ phase: 'config', ms: Math.round(performance.now() - configStarted), source: source ?? '(defaults + env)', version }, 'boot phase config done');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 

@@ -118,7 +118,8 @@ export function spawnDaemon(files: ServerFiles, serveArgs: string[], env: Record
   try {
     child = spawn(process.execPath, [bin, 'serve', ...serveArgs], {
       cwd,
-      env: { ...env, BERTH_DATA_DIR: files.dataDir },
+      // The log file is for `server logs` and machines: JSON whatever the terminal or config says.
+      env: { ...env, BERTH_DATA_DIR: files.dataDir, BERTH_LOG_FORMAT: 'json' },
       detached: true,
       stdio: ['ignore', fd, fd],
     });

@@ -61,7 +61,10 @@ describe(`berth server start|status|logs|stop (${testEnv.store})`, () => {
     expect(status.stdout).toMatch(/store\s+up/);
     expect(status.stdout).toMatch(/runtime\s+up/);
 
-    const logs = await box.berth(['server', 'logs', '--tail', '3']);
+    // One rule with the daemon's own output: JSON in a pipe, readable lines on a terminal or when forced.
+    const piped = await box.berth(['server', 'logs', '--tail', '1']);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ msg: 'berth is ready' });
+    const logs = await box.berth(['server', 'logs', '--tail', '3'], { env: { BERTH_LOG_FORMAT: 'pretty' } });
     expect(logs.code).toBe(0);
     expect(logs.stdout.trim().split('\n')).toHaveLength(3);
     expect(logs.stdout).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}berth is ready url=/);
@@ -267,6 +270,8 @@ describe(`berth on a port other than the default (${testEnv.store})`, () => {
     try {
       await waitUntil(async () => (await fetch(`${box.url}/ready`).catch(() => undefined))?.status === 200, 60_000);
       const withPort = { ...bare, BERTH_PORT: String(box.port) };
+      // Not a terminal: the daemon logs JSON lines.
+      expect(serve.stdout()).toMatch(/^\{"level":30,.*"msg":"berth is ready"/m);
       const ls = await runBerth(['ls'], withPort);
       expect(ls.code, ls.stderr).toBe(0);
 

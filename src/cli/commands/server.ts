@@ -8,7 +8,7 @@ import { loadDaemonConfig } from '../daemon-config.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatDuration } from '../format.js';
-import { formatLogLine } from '../log-format.js';
+import { formatLogLine, prettyDestination, wantPretty } from '../log-format.js';
 import { integer, seconds } from '../parse-args.js';
 import { followFile, lastLines } from '../tail-file.js';
 import {
@@ -209,7 +209,9 @@ async function logs(ctx: CliContext, opts: ServeOptions & { follow?: boolean; ta
   const config = await daemonConfig(ctx, opts);
   const files = serverFiles(config.dataDir);
   if (!existsSync(files.logFile)) throw new CliError(`no log at ${files.logFile}`, ExitCode.NOT_FOUND, 'the log is written by `berth server start`');
-  const print = (line: string): void => ctx.out.line(opts.raw ? line : formatLogLine(line, ctx.out.colors));
+  // The file is JSON; shown as the daemon's own output is: readable on a terminal, JSON in a pipe.
+  const pretty = !opts.raw && wantPretty(config.log.format, ctx.io.stdout.isTTY);
+  const print = (line: string): void => ctx.out.line(pretty ? formatLogLine(line, ctx.out.colors) : line);
   const { lines, size } = lastLines(files.logFile, opts.tail);
   lines.forEach(print);
   if (opts.follow) await followFile(files.logFile, size, print, ctx.interruptSignal());
@@ -223,7 +225,10 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .action(action<ServeOptions>(io, async (ctx, _args, opts) => {
       // Loaded only here: the daemon's dependencies would slow every other command's start.
       const { runServe } = await import('../../daemon/run-serve.js');
-      await runServe({ env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir) });
+      await runServe({
+        env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir),
+        logDestinationFor: (format) => (wantPretty(format, ctx.io.stdout.isTTY) ? prettyDestination(ctx.io.stdout, ctx.out.colors) : undefined),
+      });
     }));
 
   const server = program.command('server').description('Run berth in the background: start, stop, status, logs')
@@ -254,7 +259,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'YAML config file')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
     .option('-n, --tail <lines>', 'lines from the end', integer(0), 50)
-    .option('--raw', 'print the JSON lines as written')
+    .option('--raw', 'print the JSON lines as written (the default outside a terminal; BERTH_LOG_FORMAT=pretty forces readable lines)')
     .addHelpText('after', '\nExamples:\n  berth server logs\n  berth server logs -f --tail 0\n  berth server logs --raw | jq .msg')
     .action(action(io, async (ctx, _args, opts: ServeOptions & { follow?: boolean; tail: number; raw?: boolean }) => logs(ctx, opts)));
 }
