@@ -94,7 +94,7 @@ describe(`an instance killed under the operator (${testEnv.store})`, () => {
   it('--interval is validated and honoured', async () => {
     const zero = await box.berth(['stats', 'acme', '--watch', '--interval', '0']);
     expect(zero.code).toBe(2);
-    expect(zero.stderr).toContain('at least 1');
+    expect(zero.stderr).toContain('expected a number of seconds, at least 0.5');
     const watch = spawnCli(['stats', 'acme', '--watch', '--interval', '1', '--json'], box.env);
     try {
       await watch.waitFor((out) => out.trim().split('\n').length >= 6, 30_000);

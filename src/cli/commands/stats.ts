@@ -49,7 +49,7 @@ export function registerStatsCommand(program: Command, io: CliIo): void {
   program.command('stats <name>')
     .description('CPU, memory, network and PIDs of an instance (one shot, or --watch)')
     .option('-w, --watch', 'refresh until Ctrl-C')
-    .option('--interval <seconds>', 'with --watch: seconds between samples (at least 1)', secondsAtLeast(1, ': the engine takes about a second to measure CPU'), 2)
+    .option('--interval <seconds>', 'with --watch: seconds between samples (at least 0.5)', secondsAtLeast(0.5), 2)
     .option('--json', 'print as JSON (with --watch: one sample per line)')
     .addHelpText('after', '\nA watch outlives restarts: while the container is down it says so, and resumes when it is back.\n\nExamples:\n  berth stats acme\n  berth stats acme --watch --interval 5')
     .action(action(io, async (ctx, [name = ''], opts: { watch?: boolean; interval: number; json?: boolean }) => {
