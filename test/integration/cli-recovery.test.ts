@@ -68,8 +68,17 @@ describe(`an instance killed under the operator (${testEnv.store})`, () => {
       expect(watch.stderr()).toBe('');
       expect(watch.child.exitCode).toBeNull();
 
+      // Third kill, and someone starts the container before berth's backoff ends: still a comeback, counted.
+      await rawDocker().getContainer(first.containerId).kill();
+      await until('backing off again', show, (s) => s.status === 'restarting' && s.nextRestartAt !== null);
+      await rawDocker().getContainer(first.containerId).start();
+      const third = await until('counted after an outside start', show, (s) => s.status === 'running' && s.restarts === 3);
+      expect(third).toMatchObject({ lastExitCode: null, backoffMs: 0, nextRestartAt: null });
+      const events = JSON.parse((await box.berth(['events', 'acme', '--json'])).stdout) as { items: Array<{ type: string; message: string }> };
+      expect(events.items.map((e) => e.message)).toContain('the container was already started again; counted as a restart');
+
       const ls = await box.berth(['ls']);
-      expect(ls.stdout).toMatch(/acme\s+.*running.*\s2\s/);
+      expect(ls.stdout).toMatch(/acme\s+.*running.*\s3\s/);
     } finally {
       watch.child.kill('SIGINT');
     }
