@@ -47,6 +47,8 @@ export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
   /** Where logs go (tests capture them); default stdout. */
   logDestination?: DestinationStream;
+  /** Where logs go for a `log.format` (the entry point knows its terminal); default JSON to stdout. */
+  logDestinationFor?: (format: 'auto' | 'pretty' | 'json') => DestinationStream | undefined;
 }
 
 export interface Daemon {
@@ -73,13 +75,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const configStarted = performance.now();
   const { config, source } = loadConfig(options);
-  const logger = createLogger(config.log.level, options.logDestination);
+  const logger = createLogger(config.log.level, options.logDestination ?? options.logDestinationFor?.(config.log.format));
   logger.info({ phase: 'config', ms: Math.round(performance.now() - configStarted), source: source ?? '(defaults + env)', version }, 'boot phase config done');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const health = new HealthRegistry();
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'berth_process_' });
+  // prom-client names them process_* and nodejs_*: one berth_ prefix gives berth_process_cpu_user_seconds_total.
+  collectDefaultMetrics({ register: metrics, prefix: 'berth_' });
   let ready = false;
   const services: Service[] = [];
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BerthError, ErrorCodes, type ErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { ENV_KEY, HEALTH_PATH, SLUG } from '../core/instances/instance-spec.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -17,6 +18,36 @@ function fieldOf(error: FastifyError): string | undefined {
   return base.join('.') || error.validationContext || undefined;
 }
 
+/** The patterns people meet, said in words (a regex is no help to someone typing a name). */
+const PATTERN_WORDS: Record<string, string> = {
+  [SLUG.source]: "must be lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit",
+  [ENV_KEY.source]: "must be letters, digits and '_', not starting with a digit",
+  [HEALTH_PATH.source]: "must be a URL path starting with '/' (letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ % / ?)",
+  '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$': "must be letters, digits, '_', '.' and '-', starting with a letter or digit",
+};
+
+/**
+ * The validator's first complaint, in words: a known pattern explained, and for a choice
+ * (an enum, or a union of constants, which fails once per branch) the allowed values listed.
+ */
+function validationMessage(errors: NonNullable<FastifyError['validation']>): string {
+  const first = errors[0];
+  if (!first) return 'invalid input';
+  const params = (first.params ?? {}) as Record<string, unknown>;
+  const words = first.keyword === 'pattern' && typeof params.pattern === 'string' ? PATTERN_WORDS[params.pattern] : undefined;
+  if (words) return words;
+  if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) return `must be one of: ${params.allowedValues.map(String).join(', ')}`;
+  if (first.keyword === 'const' || first.keyword === 'anyOf') {
+    const allowed = errors
+      .filter((e) => e.instancePath === first.instancePath && e.keyword === 'const')
+      .map((e) => (e.params as { allowedValue?: unknown }).allowedValue)
+      .filter((v) => v !== undefined)
+      .map(String);
+    if (allowed.length > 0) return `must be one of: ${allowed.join(', ')}`;
+  }
+  return first.message ?? 'invalid input';
+}
+
 /**
  * The one error boundary: every failure leaves as `{error:{code,message}}` with a stable code
  * and the right status; stack traces stay in the log.
@@ -30,8 +61,7 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
       body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
     } else if (error.validation) {
       const field = fieldOf(error);
-      const v = error.validation[0];
-      const message = v?.message ?? 'invalid input';
+      const message = validationMessage(error.validation);
       status = 400;
       body = { error: { code: 'INVALID_INPUT', message: field ? `${field}: ${message}` : message, ...(field ? { field } : {}) } };
     } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -101,8 +101,11 @@ export class ApiClient {
       return reason instanceof Error ? reason : new Error(String(reason));
     }
     const code = causeCode(error);
+    // Named only when it was not given outright: a URL found in the pid file or BERTH_PORT surprises.
+    const source = this.connection.urlSource;
+    const from = source && !['default', '--url', 'BERTH_URL'].includes(source) ? ` (URL from ${source})` : '';
     if (code === 'ECONNREFUSED') {
-      return new CliError(`berth is not running at ${this.connection.url}; start it with \`berth server start\``, ExitCode.UNAVAILABLE);
+      return new CliError(`berth is not running at ${this.connection.url}${from}; start it with \`berth server start\``, ExitCode.UNAVAILABLE);
     }
     if (code && UNREACHABLE.has(code)) {
       return new CliError(`cannot reach berth at ${this.connection.url} (${code}); is it running? start it with \`berth server start\``, ExitCode.UNAVAILABLE);

@@ -27,7 +27,8 @@ Examples:
   berth rm acme --yes                     delete an instance and its workspace
   berth ls --json | jq '.items[].name'    every command has --json for scripts
 
-Connection: --url / BERTH_URL (default http://127.0.0.1:8081); token from --token /
+Connection: --url, BERTH_URL, the address \`berth server start\` recorded in <data dir>/berth.url,
+BERTH_HOST/BERTH_PORT, else http://127.0.0.1:8081; token from --token /
 BERTH_TOKEN / <data dir>/admin.token (data dir: --data-dir / BERTH_DATA_DIR / ./data).
 Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 unavailable.`;
 
@@ -36,7 +37,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   const program = new Command('berth')
     .description('Run AI-agent runtimes in containers, one or more per tenant, and keep them alive.')
     .version(readVersion(), '-V, --version')
-    .option('--url <url>', 'berth API URL (env BERTH_URL, default http://127.0.0.1:8081)')
+    .option('--url <url>', 'berth API URL (env BERTH_URL; default: where `server start` recorded it, BERTH_HOST/BERTH_PORT, or http://127.0.0.1:8081)')
     .option('--token <token>', 'API token (env BERTH_TOKEN, default: the admin token in the data dir)')
     .option('--data-dir <dir>', 'local data dir (env BERTH_DATA_DIR, default ./data)')
     .addHelpText('after', EXAMPLES)

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,35 @@ describe('resolveConnection', () => {
     expect(resolveConnection({}, {}, dir).url).toBe('http://127.0.0.1:8081');
     expect(resolveConnection({}, { BERTH_URL: 'http://10.0.0.5:9000/' }, dir).url).toBe('http://10.0.0.5:9000');
     expect(resolveConnection({ url: 'https://berth.example' }, { BERTH_URL: 'http://x:1' }, dir).url).toBe('https://berth.example');
+  });
+
+  it('follows BERTH_HOST/BERTH_PORT (as `berth serve` does) when BERTH_URL is unset', () => {
+    expect(resolveConnection({}, { BERTH_PORT: '18901' }, dir)).toMatchObject({ url: 'http://127.0.0.1:18901', urlSource: 'BERTH_HOST/BERTH_PORT' });
+    expect(resolveConnection({}, { BERTH_HOST: '0.0.0.0', BERTH_PORT: '9' }, dir).url).toBe('http://127.0.0.1:9');
+    expect(resolveConnection({}, { BERTH_HOST: '::1' }, dir).url).toBe('http://[::1]:8081');
+    expect(resolveConnection({}, { BERTH_PORT: '18901', BERTH_URL: 'http://h:1' }, dir).url).toBe('http://h:1');
+  });
+
+  it('finds the address a running `berth server start` recorded next to its pid', async () => {
+    const data = path.join(dir, 'recorded');
+    mkdirSync(data, { recursive: true });
+    // A live process whose command line says `serve`, as the daemon's does.
+    const fake = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'serve'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => fake.once('spawn', r));
+      writeFileSync(path.join(data, 'berth.pid'), `${fake.pid}\n`);
+      writeFileSync(path.join(data, 'berth.url'), `${fake.pid}\nhttp://127.0.0.1:18901\n`);
+      expect(resolveConnection({ dataDir: data }, { BERTH_PORT: '7000' }, dir)).toMatchObject({ url: 'http://127.0.0.1:18901', urlSource: path.join(data, 'berth.url') });
+      expect(resolveConnection({ dataDir: data }, { BERTH_URL: 'http://127.0.0.1:1' }, dir).url).toBe('http://127.0.0.1:1');
+      // A record for another pid, or a dead daemon, fall back to the settings.
+      writeFileSync(path.join(data, 'berth.url'), `${(fake.pid ?? 0) + 1}\nhttp://127.0.0.1:18901\n`);
+      expect(resolveConnection({ dataDir: data }, {}, dir).url).toBe('http://127.0.0.1:8081');
+    } finally {
+      fake.kill('SIGKILL');
+    }
+    await new Promise((r) => fake.once('exit', r));
+    writeFileSync(path.join(data, 'berth.url'), `${fake.pid}\nhttp://127.0.0.1:18901\n`);
+    expect(resolveConnection({ dataDir: data }, {}, dir).url).toBe('http://127.0.0.1:8081');
   });
 
   it('rejects what is not an http(s) URL as a usage error', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from './exit-codes.js';
+import { recordedUrl } from './server-control.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8081';
 export const ADMIN_TOKEN_FILE = 'admin.token';
@@ -15,6 +16,8 @@ export interface GlobalOptions {
 export interface Connection {
   /** Base URL without a trailing slash. */
   url: string;
+  /** Where the URL came from, for error hints. */
+  urlSource?: string;
   token: string | undefined;
   /** Where the token came from, for error hints. */
   tokenSource: string;
@@ -28,13 +31,34 @@ export function resolveDataDir(globals: GlobalOptions, env: Env, cwd = process.c
   return path.resolve(cwd, globals.dataDir ?? (env.BERTH_DATA_DIR || './data'));
 }
 
+/** The URL a client on this host uses for a daemon listening on host:port (wildcards → loopback). */
+export function listenUrl(host: string, port: number | string): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
 /**
- * Where the daemon is and how to authenticate: --url / BERTH_URL / the default; the token from
+ * The daemon's URL: --url, then BERTH_URL, then the address the daemon started by `berth
+ * server start` in the local data dir recorded, then BERTH_HOST/BERTH_PORT (the settings
+ * `berth serve` itself reads), then the default.
+ */
+export function resolveUrl(globals: GlobalOptions, env: Env, dataDir: string): { raw: string; source: string } {
+  if (globals.url) return { raw: globals.url, source: '--url' };
+  if (env.BERTH_URL) return { raw: env.BERTH_URL, source: 'BERTH_URL' };
+  const recorded = recordedUrl(dataDir);
+  if (recorded) return { raw: recorded, source: path.join(dataDir, 'berth.url') };
+  if (env.BERTH_HOST || env.BERTH_PORT) return { raw: listenUrl(env.BERTH_HOST || '127.0.0.1', env.BERTH_PORT || 8081), source: 'BERTH_HOST/BERTH_PORT' };
+  return { raw: DEFAULT_URL, source: 'default' };
+}
+
+/**
+ * Where the daemon is (see resolveUrl) and how to authenticate: the token from
  * --token / BERTH_TOKEN / the admin token file in the local data dir (readable only by the
  * user who runs the daemon, which is the point).
  */
 export function resolveConnection(globals: GlobalOptions, env: Env, cwd = process.cwd()): Connection {
-  const raw = globals.url ?? (env.BERTH_URL || DEFAULT_URL);
+  const dataDir = resolveDataDir(globals, env, cwd);
+  const { raw, source: urlSource } = resolveUrl(globals, env, dataDir);
   let url: URL;
   try {
     url = new URL(raw);
@@ -43,14 +67,14 @@ export function resolveConnection(globals: GlobalOptions, env: Env, cwd = proces
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`--url: ${raw} must be http:// or https://`);
   const base = url.toString().replace(/\/+$/, '');
-  const dataDir = resolveDataDir(globals, env, cwd);
-  if (globals.token) return { url: base, token: globals.token, tokenSource: '--token', dataDir };
-  if (env.BERTH_TOKEN) return { url: base, token: env.BERTH_TOKEN, tokenSource: 'BERTH_TOKEN', dataDir };
+  const at = { url: base, urlSource, dataDir };
+  if (globals.token) return { ...at, token: globals.token, tokenSource: '--token' };
+  if (env.BERTH_TOKEN) return { ...at, token: env.BERTH_TOKEN, tokenSource: 'BERTH_TOKEN' };
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   try {
     const token = readFileSync(file, 'utf8').trim();
-    return { url: base, token: token || undefined, tokenSource: file, dataDir };
+    return { ...at, token: token || undefined, tokenSource: file };
   } catch {
-    return { url: base, token: undefined, tokenSource: 'none', dataDir };
+    return { ...at, token: undefined, tokenSource: 'none' };
   }
 }

@@ -1,5 +1,17 @@
 import type { Colors } from './output.js';
 
+/** The one rule for every entry point: pretty on a terminal, JSON otherwise, unless forced. */
+export function wantPretty(format: string | undefined, isTTY: boolean | undefined): boolean {
+  if (format === 'pretty') return true;
+  if (format === 'json') return false;
+  return isTTY === true;
+}
+
+/** A pino destination that writes each JSON line as `formatLogLine` shows it. */
+export function prettyDestination(stream: { write(text: string): unknown }, colors: Colors): { write(line: string): void } {
+  return { write: (line) => void stream.write(`${line.split('\n').filter(Boolean).map((l) => formatLogLine(l, colors)).join('\n')}\n`) };
+}
+
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'svc', 'v']);
 

@@ -15,6 +15,15 @@ export function seconds(value: string): number {
   return n;
 }
 
+/** Seconds, at least `min` (an interval of 0 would spin). */
+export function secondsAtLeast(min: number, why = '') {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number of seconds, at least ${min}${why}`);
+    return n;
+  };
+}
+
 /** Collects a repeatable `K=V` option into a record. */
 export function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');

@@ -54,7 +54,8 @@ export class Progress {
     this.frame += 1;
     const elapsed = `(${this.elapsedSeconds()})`;
     // A line wider than the terminal wraps, and `\r` would then redraw only its last row.
-    const room = (this.stream.columns ?? 80) - elapsed.length - 4;
+    // Some ptys (CI, `script`) report 0 columns: that means unknown, not zero room.
+    const room = (this.stream.columns || 80) - elapsed.length - 4;
     const text = visibleWidth(this.text) > room ? `${[...stripAnsi(this.text)].slice(0, Math.max(0, room - 1)).join('')}…` : this.text;
     this.stream.write(`\r\x1b[2K${spinner} ${text} ${this.colors.dim(elapsed)}`);
   }

@@ -7,6 +7,8 @@ import { sleep } from '../common/clock.js';
 export interface ServerFiles {
   dataDir: string;
   pidFile: string;
+  /** The address the daemon answers at, written by `server start` once it is ready. */
+  urlFile: string;
   logFile: string;
   tokenFile: string;
 }
@@ -15,6 +17,7 @@ export function serverFiles(dataDir: string): ServerFiles {
   return {
     dataDir,
     pidFile: path.join(dataDir, 'berth.pid'),
+    urlFile: path.join(dataDir, 'berth.url'),
     logFile: path.join(dataDir, 'berth.log'),
     tokenFile: path.join(dataDir, 'admin.token'),
   };
@@ -22,12 +25,14 @@ export function serverFiles(dataDir: string): ServerFiles {
 
 export type PidState =
   | { state: 'none' }
-  | { state: 'running'; pid: number }
+  | { state: 'running'; pid: number; /** Where it listens, once `server start` saw it ready. */ url?: string }
   | { state: 'stale'; pid: number | undefined };
 
 /**
  * Reads the pid file and tells whether the daemon it names is alive. A pid that is gone, a
- * zombie, or reused by another program makes the file stale.
+ * zombie, or reused by another program makes the file stale. Next to it, berth.url holds the
+ * address (a plain pid file stays readable by service managers), so every command finds the
+ * daemon on whatever port it was started.
  */
 export function readPidFile(files: ServerFiles): PidState {
   let text: string;
@@ -38,11 +43,31 @@ export function readPidFile(files: ServerFiles): PidState {
   }
   const pid = Number(text.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 1) return { state: 'stale', pid: undefined };
-  return isBerthDaemon(pid) ? { state: 'running', pid } : { state: 'stale', pid };
+  if (!isBerthDaemon(pid)) return { state: 'stale', pid };
+  let recorded: string[] = [];
+  try {
+    recorded = readFileSync(files.urlFile, 'utf8').trim().split('\n');
+  } catch {
+    // started by an older berth, or not ready yet
+  }
+  const [forPid, url] = recorded;
+  return url && Number(forPid) === pid && /^https?:\/\//.test(url) ? { state: 'running', pid, url } : { state: 'running', pid };
+}
+
+/** Writes the address the daemon answers at next to its pid file (`<pid>\n<url>\n`). */
+export function recordUrl(files: ServerFiles, pid: number, url: string): void {
+  writeFileSync(files.urlFile, `${pid}\n${url}\n`, { mode: 0o644 });
+}
+
+/** The URL of the running daemon `berth server start` recorded in this data dir, if any. */
+export function recordedUrl(dataDir: string): string | undefined {
+  const state = readPidFile(serverFiles(dataDir));
+  return state.state === 'running' ? state.url : undefined;
 }
 
 export function removePidFile(files: ServerFiles): void {
   rmSync(files.pidFile, { force: true });
+  rmSync(files.urlFile, { force: true });
 }
 
 /** Alive, not a zombie, and (where /proc tells) running `berth serve`. */
@@ -93,7 +118,8 @@ export function spawnDaemon(files: ServerFiles, serveArgs: string[], env: Record
   try {
     child = spawn(process.execPath, [bin, 'serve', ...serveArgs], {
       cwd,
-      env: { ...env, BERTH_DATA_DIR: files.dataDir },
+      // The log file is for `server logs` and machines: JSON whatever the terminal or config says.
+      env: { ...env, BERTH_DATA_DIR: files.dataDir, BERTH_LOG_FORMAT: 'json' },
       detached: true,
       stdio: ['ignore', fd, fd],
     });

@@ -39,6 +39,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_DEFAULT_IMAGE: 'runtime.defaultImage',
   BERTH_PORT_RANGE: 'ports',
   BERTH_LOG_LEVEL: 'log.level',
+  BERTH_LOG_FORMAT: 'log.format',
   BERTH_MONITOR_ENABLED: 'monitor.enabled',
   BERTH_SCHEDULER_ENABLED: 'scheduler.enabled',
 };

@@ -132,6 +132,8 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   log: Type.Object({
     level: Type.Union([LogLevel], { default: 'info' }),
+    /** auto: readable lines on a terminal, JSON lines otherwise (files, pipes, journald). */
+    format: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }),
   }, { additionalProperties: false, default: {} }),
 }, { additionalProperties: false });
 

@@ -162,7 +162,8 @@ export class MonitorRepo {
   private async transition(trx: Transaction<Database>, w: ProbeWrite): Promise<boolean> {
     if (!w.transition) return false;
     const result = await trx.updateTable('instances')
-      .set({ status: w.transition.to, updated_at: iso(w.at), ...(w.transition.to === 'running' ? { last_error: null } : {}) })
+      // Healthy again: the last failure's exit code and a restart that will not happen no longer apply.
+      .set({ status: w.transition.to, updated_at: iso(w.at), ...(w.transition.to === 'running' ? { last_error: null, last_exit_code: null, oom_killed: 0, backoff_ms: 0, next_restart_at: null } : {}) })
       .set((eb) => ({ version: eb('version', '+', 1) }))
       .where('id', '=', w.id).where('container_id', '=', w.containerId)
       .where('desired_state', '=', 'running').where('status', 'in', [...w.transition.from])

@@ -251,10 +251,10 @@ export class RestartController implements ExitHandler {
       }
       const startedAt = info.startedAt ? Date.parse(info.startedAt) : 0;
       if (info.state === 'running' && entry.reason !== 'unhealthy' && startedAt >= entry.decidedAt) {
-        // Someone (an operator, docker itself) already started it again: nothing to count.
-        await this.o.writer.exclusive(() => this.o.repo.patch(id, entry.containerId, AWAITING_RESTART, { nextRestartAt: null, startedAt }));
+        // Already started again (by the reconciler, an operator, docker): still a comeback from a failure, so counted.
+        await this.o.writer.exclusive(() => this.o.repo.patch(id, entry.containerId, AWAITING_RESTART, { nextRestartAt: null, startedAt, incrementRestarts: true }));
         this.pending.delete(id);
-        this.o.events.record({ ...base, type: 'restart-skipped', message: 'the container was already started again; not counted as a restart' });
+        this.o.events.record({ ...base, type: 'restart-skipped', message: 'the container was already started again; counted as a restart' });
         this.o.onRestarted(id, entry.containerId, startedAt);
         return;
       }

@@ -55,11 +55,13 @@ export const NETWORK_GRACE_MS = 120_000;
 /**
  * What berth made in its scope that no instance row accounts for, by the reconciler's rules:
  * a labelled container whose instance has no row (or a second container for one that does);
- * a workspace volume whose instance name has no row; a dedicated tenant network no row uses.
+ * a workspace volume whose instance name has no row; a dedicated tenant network no row uses;
+ * with `sharedNetwork` (gc on request, never the periodic pass), the shared bridge when no row
+ * uses it.
  * Unlabelled and other-scope objects are never listed: every query filters on
  * berth.managed=true and berth.scope=<scope>, and every object is checked again here.
  */
-export async function findOrphans(deps: OrphanDeps): Promise<Orphans> {
+export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: boolean } = {}): Promise<Orphans> {
   const filter = scopeFilter(deps.scope);
   // Observe the runtime before reading the store: an object seen here was made after its row
   // was written, so a missing row really means an orphan.
@@ -101,8 +103,15 @@ export async function findOrphans(deps: OrphanDeps): Promise<Orphans> {
   for (const n of networks) {
     if (!inScope(n.labels)) continue;
     const tenant = n.labels[LABELS.tenant];
-    // Only dedicated tenant networks are candidates; the shared bridge is never an orphan.
-    if (!tenant || usedNetworks.has(n.name) || fresh.has(n.name)) continue;
+    if (!tenant) {
+      // The shared bridge: the next create makes it again, so only an operator's gc removes it
+      // (a row without a network name is an old one on the shared bridge).
+      if (options.sharedNetwork && !usedNetworks.has(n.name) && !usedNetworks.has(null)) {
+        orphans.networks.push({ id: n.id, name: n.name, tenant: null, reason: 'shared network; no instance uses it' });
+      }
+      continue;
+    }
+    if (usedNetworks.has(n.name) || fresh.has(n.name)) continue;
     orphans.networks.push({ id: n.id, name: n.name, tenant, reason: `no instance uses it (tenant ${tenant})` });
   }
   return orphans;
@@ -141,7 +150,8 @@ export async function removeOrphans(deps: OrphanDeps, orphans: Orphans, options:
     }
   }
   for (const n of orphans.networks) {
-    if ((await current()).networks.has(n.name)) continue;
+    const inUse = (await current()).networks;
+    if (inUse.has(n.name) || (n.tenant === null && inUse.has(null))) continue;
     try {
       await deps.runtime.removeNetwork(n.name);
       if (n.tenant) await deps.networksRepo.delete(n.tenant);

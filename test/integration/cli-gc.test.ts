@@ -105,4 +105,30 @@ describe(`berth gc (${testEnv.store})`, () => {
     expect(after.stdout.trim()).toBe('no orphans');
     expect(await exists.container(names.stranger)).toBe(true);
   });
+
+  it('with every instance gone, gc offers the shared network too; a dry run that finds only kept volumes says so', async () => {
+    const shared = `berth-shared-${box.scope}`;
+    expect(await exists.network(shared)).toBe(true);
+    const rm = await box.berth(['rm', 'keeper', '--yes', '--wait', '--keep-data']);
+    expect(rm.code, rm.stderr).toBe(0);
+
+    const dry = await box.berth(['gc', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`network\\s+${shared}\\s+-\\s+-\\s+shared network; no instance uses it`));
+    expect(dry.stdout).toContain('1 to remove; run `berth gc` to remove it');
+    const gc = await box.berth(['gc']);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).toContain(`✓ removed network ${shared}`);
+    expect(await exists.network(shared)).toBe(false);
+
+    const only = await box.berth(['gc', '--dry-run']);
+    expect(only.stdout).toMatch(new RegExp(`volume\\s+berth-${box.scope}-keeper-ws\\s+kept`));
+    expect(only.stdout).toContain('nothing to remove; kept workspace volumes stay unless you run `berth gc --volumes`');
+    expect(only.stdout).not.toContain('0 to remove');
+
+    // The next create makes the shared network again.
+    const again = await box.berth(['create', 'again', '--wait']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await exists.network(shared)).toBe(true);
+  });
 });

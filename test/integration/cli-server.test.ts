@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliSandbox, spawnCli, type CliSandbox } from '../helpers/cli.js';
+import { cliSandbox, freePort, runBerth, spawnCli, type CliSandbox } from '../helpers/cli.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 
@@ -61,7 +61,10 @@ describe(`berth server start|status|logs|stop (${testEnv.store})`, () => {
     expect(status.stdout).toMatch(/store\s+up/);
     expect(status.stdout).toMatch(/runtime\s+up/);
 
-    const logs = await box.berth(['server', 'logs', '--tail', '3']);
+    // One rule with the daemon's own output: JSON in a pipe, readable lines on a terminal or when forced.
+    const piped = await box.berth(['server', 'logs', '--tail', '1']);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ msg: 'berth is ready' });
+    const logs = await box.berth(['server', 'logs', '--tail', '3'], { env: { BERTH_LOG_FORMAT: 'pretty' } });
     expect(logs.code).toBe(0);
     expect(logs.stdout.trim().split('\n')).toHaveLength(3);
     expect(logs.stdout).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}berth is ready url=/);
@@ -221,3 +224,75 @@ describe(`berth token and docker commands (${testEnv.store})`, () => {
     expect(missing.stderr).toContain('CONTAINER_NOT_FOUND');
   });
 });
+
+describe(`berth on a port other than the default (${testEnv.store})`, () => {
+  let box: CliSandbox;
+  // As an operator's shell: no BERTH_URL and no BERTH_PORT, only the data dir.
+  let bare: Record<string, string>;
+  beforeAll(async () => {
+    box = await cliSandbox();
+    bare = Object.fromEntries(Object.entries(box.env).filter(([k]) => k !== 'BERTH_URL' && k !== 'BERTH_PORT'));
+  });
+  afterAll(async () => {
+    await box.cleanup();
+  });
+
+  it('`server start --port N` records the address; status, ls and stop find it; --url is honoured', async () => {
+    const start = await runBerth(['server', 'start', '--port', String(box.port)], bare);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toContain(`berth is running at ${box.url}`);
+    const pid = readFileSync(path.join(box.dataDir, 'berth.pid'), 'utf8').trim();
+    expect(readFileSync(path.join(box.dataDir, 'berth.url'), 'utf8')).toBe(`${pid}\n${box.url}\n`);
+
+    const status = await runBerth(['server', 'status'], bare);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`is running at ${box.url} \\(pid ${pid}\\)`));
+    const ls = await runBerth(['ls'], bare);
+    expect(ls.code, ls.stderr).toBe(0);
+
+    // --url wins over the record: a URL where nothing answers is reported as such.
+    const elsewhere = `http://127.0.0.1:${await freePort()}`;
+    const other = await runBerth(['--url', elsewhere, 'server', 'status'], bare);
+    expect(other.code).toBe(5);
+    expect(other.stdout).toContain(`at ${elsewhere}`);
+    const viaUrl = await runBerth(['--url', box.url, 'server', 'status', '--json'], bare);
+    expect(JSON.parse(viaUrl.stdout)).toMatchObject({ running: true, url: box.url, pid: Number(pid) });
+
+    const stop = await runBerth(['server', 'stop'], bare);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain(`berth stopped (pid ${pid}`);
+    expect(existsSync(path.join(box.dataDir, 'berth.url'))).toBe(false);
+  });
+
+  it('`server stop` refuses (exit 1) when a berth answers that it did not start; the CLI follows BERTH_PORT', async () => {
+    // Started another way (npm start, a service manager): in the foreground, no pid file.
+    const serve = spawnCli(['serve'], { ...bare, BERTH_PORT: String(box.port) });
+    try {
+      await waitUntil(async () => (await fetch(`${box.url}/ready`).catch(() => undefined))?.status === 200, 60_000);
+      const withPort = { ...bare, BERTH_PORT: String(box.port) };
+      // Not a terminal: the daemon logs JSON lines.
+      expect(serve.stdout()).toMatch(/^\{"level":30,.*"msg":"berth is ready"/m);
+      const ls = await runBerth(['ls'], withPort);
+      expect(ls.code, ls.stderr).toBe(0);
+
+      const stop = await runBerth(['server', 'stop'], withPort);
+      expect(stop.code).toBe(1);
+      expect(stop.stderr).toContain(`a berth answers at ${box.url}, but it was not started by \`berth server start\``);
+      expect(stop.stderr).toContain('hint: stop it where it runs');
+      const viaUrl = await runBerth(['--url', box.url, 'server', 'stop'], bare);
+      expect(viaUrl.code).toBe(1);
+      expect((await fetch(`${box.url}/ready`)).status).toBe(200);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stripAnsi } from '../../src/cli/output.js';
 import { SPINNER_FRAMES } from '../../src/cli/progress.js';
 import { cliSandbox, type CliSandbox } from '../helpers/cli.js';
 import { BERTH_BIN } from '../helpers/daemon-process.js';
@@ -123,6 +124,28 @@ describe(`berth in a terminal (${testEnv.store})`, () => {
     const uncoloured = term.screen(true);
     expect(uncoloured).toContain('running');
     expect(uncoloured).not.toContain('\x1b[');
+  });
+
+  it('a pty that reports 0 columns (some CI runners, `script`) still shows the spinner text', async () => {
+    // `script` gives the command a pty of its own; `stty cols 0` makes it report 0 columns.
+    const line = `stty cols 0 rows 0; "${process.execPath}" "${BERTH_BIN}" create zero --plan starter --env BOOT_DELAY_MS=1500 --wait`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qfec', line, '/dev/null'], { env: { ...box.env, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(text);
+        else reject(new Error(`script exited ${code}: ${text}`));
+      });
+    });
+    // Each redraw starts with a carriage return and a line clear; one of them carries the status.
+    const draws = out.split('\r\x1b[2K').map((d) => stripAnsi(d));
+    expect(draws.some((d) => /^. zero: (creating|starting)/.test(d)), JSON.stringify(draws.slice(0, 5))).toBe(true);
+    expect(draws.some((d) => /^. … \(/.test(d))).toBe(false);
+    expect(stripAnsi(out)).toMatch(/✓ zero is running at http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('rm asks on a terminal: "n" keeps the instance, "y" deletes it', async () => {

@@ -77,6 +77,22 @@ describe(`instance input validation (${testEnv.store})`, () => {
     expect((await td.api<{ total: number }>('GET', '/v1/instances')).body.total).toBe(0);
   });
 
+  it('says what is allowed in words: the name rule, and the values of a choice', async () => {
+    const bad = await createInstance(td, { tenant: 'Bad_Name!' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe("tenant: must be lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit");
+    const path = await createInstance(td, { tenant: 'acme', health: { path: 'health' } });
+    expect(path.body.error.message).toMatch(/^health\.path: must be a URL path starting with '\/'/);
+
+    const status = await td.api<ErrorBody>('GET', '/v1/instances?status=bogus');
+    expect(status.status).toBe(400);
+    expect(status.body.error.message).toMatch(/^status: must be one of: creating, starting, running, .*failed/);
+    expect(status.body.error.message).not.toContain('constant');
+    const action = await td.api<ErrorBody>('POST', '/v1/instances/nope/actions', JSON.stringify({ action: 'explode' }));
+    expect(action.status).toBe(400);
+    expect(action.body.error).toMatchObject({ field: 'action', message: 'action: must be one of: start, stop, restart' });
+  });
+
   it('answers 409 with a clear message once the port range is exhausted, and frees a port on delete', async () => {
     const made = [];
     for (const tenant of ['p1', 'p2', 'p3']) {

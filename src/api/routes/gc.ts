@@ -47,7 +47,7 @@ export function gcRoutes(deps: GcRouteDeps) {
     }, async (request) => {
       requireAdmin(request);
       deps.status.require();
-      return findOrphans(deps);
+      return findOrphans(deps, { sharedNetwork: true });
     });
 
     app.post('/v1/system/gc', {
@@ -66,7 +66,7 @@ export function gcRoutes(deps: GcRouteDeps) {
     }, async (request) => {
       const principal = requireAdmin(request);
       deps.status.require();
-      const result = await removeOrphans(deps, await findOrphans(deps), { keptVolumes: request.body?.keptVolumes ?? false });
+      const result = await removeOrphans(deps, await findOrphans(deps, { sharedNetwork: true }), { keptVolumes: request.body?.keptVolumes ?? false });
       const { containers, volumes, networks } = result.removed;
       const removed = [
         ...containers.map((c) => ({ kind: 'container', name: c.name, instanceId: c.instance, tenant: c.tenant })),

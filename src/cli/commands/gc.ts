@@ -58,9 +58,11 @@ export function registerGcCommand(program: Command, io: CliIo): void {
     .option('--json', 'print the API response as JSON')
     .addHelpText('after', `
 Only objects labelled berth.managed=true with the daemon's own berth.scope are considered;
-unlabelled containers and other berths' objects are never touched. Workspace volumes whose
-instance was deleted with \`berth rm --keep-data\` are kept unless --volumes is given. The
-daemon's reconciler removes the other orphans by itself too; gc does it now, and shows them.
+unlabelled containers and other berths' objects are never touched. berth's networks no
+instance uses are listed too, the shared bridge included (the next create makes it again).
+Workspace volumes whose instance was deleted with \`berth rm --keep-data\` are kept unless
+--volumes is given. The daemon's reconciler removes the other orphans (not the shared bridge)
+by itself too; gc does it now, and shows them.
 
 Examples:
   berth gc --dry-run
@@ -76,7 +78,8 @@ Examples:
         if (list.length === 0) return ctx.out.line('no orphans');
         ctx.out.table(COLUMNS, list);
         const removable = orphans.containers.length + orphans.networks.length + orphans.volumes.length + (opts.volumes ? (orphans.keptVolumes ?? []).length : 0);
-        ctx.out.line(c.dim(`\n${removable} to remove; run \`berth gc${opts.volumes ? ' --volumes' : ''}\` to remove ${removable === 1 ? 'it' : 'them'}`));
+        if (removable === 0) ctx.out.line(c.dim('\nnothing to remove; kept workspace volumes stay unless you run `berth gc --volumes`'));
+        else ctx.out.line(c.dim(`\n${removable} to remove; run \`berth gc${opts.volumes ? ' --volumes' : ''}\` to remove ${removable === 1 ? 'it' : 'them'}`));
         return;
       }
       const result = await client.post<GcResult>('/v1/system/gc', { keptVolumes: opts.volumes === true }, undefined, { timeoutMs: 300_000 });

@@ -3,14 +3,17 @@ import type { Command } from 'commander';
 import { sleep } from '../../common/clock.js';
 import type { BerthConfig } from '../../config/schema.js';
 import { ApiClient } from '../api-client.js';
+import { listenUrl } from '../connection.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatDuration } from '../format.js';
-import { formatLogLine } from '../log-format.js';
+import { formatLogLine, prettyDestination, wantPretty } from '../log-format.js';
 import { integer, seconds } from '../parse-args.js';
 import { followFile, lastLines } from '../tail-file.js';
-import { readLogSince, readPidFile, readyUrlFromLog, removePidFile, serverFiles, spawnDaemon, terminate, type ServerFiles } from '../server-control.js';
+import {
+  readLogSince, readPidFile, readyUrlFromLog, recordUrl, removePidFile, serverFiles, spawnDaemon, terminate, type PidState, type ServerFiles,
+} from '../server-control.js';
 
 interface ServeOptions {
   config?: string;
@@ -41,8 +44,18 @@ async function daemonConfig(ctx: CliContext, opts: ServeOptions): Promise<BerthC
 }
 
 function localUrl(config: BerthConfig): string {
-  const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host === '::' ? '::1' : config.server.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+  return listenUrl(config.server.host, config.server.port);
+}
+
+/**
+ * Where to look for the daemon: --url; --host/--port given to this command; BERTH_URL; the
+ * address recorded in berth.url by `server start`; else where the config says it listens.
+ */
+function targetUrl(ctx: CliContext, opts: ServeOptions, config: BerthConfig, state: PidState): string {
+  if (ctx.globals.url) return ctx.globals.url.replace(/\/+$/, '');
+  if (opts.host || opts.port) return localUrl(config);
+  if (ctx.env.BERTH_URL) return ctx.env.BERTH_URL.replace(/\/+$/, '');
+  return state.state === 'running' && state.url ? state.url : localUrl(config);
 }
 
 function serveArgs(opts: ServeOptions): string[] {
@@ -75,8 +88,9 @@ async function start(ctx: CliContext, opts: ServeOptions & { timeout: number; js
   const url = localUrl(config);
   const existing = readPidFile(files);
   if (existing.state === 'running') {
-    if (opts.json) ctx.out.json({ pid: existing.pid, url, dataDir: files.dataDir, tokenFile: files.tokenFile, logFile: files.logFile, alreadyRunning: true });
-    else ctx.out.line(`berth is already running (pid ${existing.pid}) at ${url}`);
+    const at = existing.url ?? url;
+    if (opts.json) ctx.out.json({ pid: existing.pid, url: at, dataDir: files.dataDir, tokenFile: files.tokenFile, logFile: files.logFile, alreadyRunning: true });
+    else ctx.out.line(`berth is already running (pid ${existing.pid}) at ${at}`);
     return;
   }
   if (existing.state === 'stale') staleNote(ctx, files, existing.pid);
@@ -111,6 +125,7 @@ async function start(ctx: CliContext, opts: ServeOptions & { timeout: number; js
     }
     throw new CliError(`berth (pid ${daemon.pid}) was not ready within ${opts.timeout}s; it is still starting. See ${files.logFile}:\n${log}`, ExitCode.UNAVAILABLE, 'check `berth server status` or stop it with `berth server stop`');
   }
+  recordUrl(files, daemon.pid, readyAt);
   if (opts.json) {
     ctx.out.json({ pid: daemon.pid, url: readyAt, dataDir: files.dataDir, tokenFile: files.tokenFile, logFile: files.logFile, alreadyRunning: false });
     return;
@@ -122,23 +137,26 @@ async function start(ctx: CliContext, opts: ServeOptions & { timeout: number; js
     ['log', files.logFile],
     ['pid file', files.pidFile],
   ]);
-  if (readyAt !== 'http://127.0.0.1:8081' && !ctx.env.BERTH_URL) ctx.out.line(c.dim(`point the CLI at it with: export BERTH_URL=${readyAt}`));
+  // Commands run with this data dir find it through berth.url; others need the URL.
+  if (readyAt !== 'http://127.0.0.1:8081' && !ctx.env.BERTH_URL) ctx.out.line(c.dim(`from another data dir or host: export BERTH_URL=${readyAt}`));
 }
 
 async function stop(ctx: CliContext, opts: ServeOptions & { timeout?: number }): Promise<void> {
   const config = await daemonConfig(ctx, opts);
   const files = serverFiles(config.dataDir);
   const state = readPidFile(files);
-  if (state.state === 'none') {
-    if (await answersReady(localUrl(config))) {
-      throw new CliError(`a berth answers at ${localUrl(config)} but there is no pid file at ${files.pidFile}`, ExitCode.ERROR, 'it was not started with `berth server start`; stop it where it runs (Ctrl-C or SIGTERM)');
+  if (state.state !== 'running') {
+    if (state.state === 'stale') staleNote(ctx, files, state.pid);
+    const url = targetUrl(ctx, opts, config, state);
+    // Not ours to signal: stopping it is its owner's job, and saying "not running" would be false.
+    if (await answersReady(url)) {
+      throw new CliError(
+        `a berth answers at ${url}, but it was not started by \`berth server start\` with this data dir (no live pid in ${files.pidFile}); nothing was stopped`,
+        ExitCode.ERROR,
+        'stop it where it runs: Ctrl-C in its terminal (npm start, berth serve), `systemctl stop <unit>` or `docker stop <container>` for a service, or SIGTERM to its process',
+      );
     }
-    ctx.out.line(`berth is not running (no pid file at ${files.pidFile})`);
-    return;
-  }
-  if (state.state === 'stale') {
-    staleNote(ctx, files, state.pid);
-    ctx.out.line('berth is not running');
+    ctx.out.line(state.state === 'none' ? `berth is not running (no pid file at ${files.pidFile}, nothing answers at ${url})` : 'berth is not running');
     return;
   }
   const graceMs = opts.timeout !== undefined ? opts.timeout * 1000 : (config.server.shutdownGraceSeconds + 5) * 1000;
@@ -162,7 +180,7 @@ async function status(ctx: CliContext, opts: ServeOptions & { json?: boolean }):
   const files = serverFiles(config.dataDir);
   const state = readPidFile(files);
   if (state.state === 'stale') staleNote(ctx, files, state.pid);
-  const url = localUrl(config);
+  const url = targetUrl(ctx, opts, config, state);
   let health: HealthBody | undefined;
   try {
     const res = await new ApiClient({ url, token: undefined, tokenSource: 'none', dataDir: files.dataDir }).probe<HealthBody>('/health', 3000);
@@ -191,7 +209,9 @@ async function logs(ctx: CliContext, opts: ServeOptions & { follow?: boolean; ta
   const config = await daemonConfig(ctx, opts);
   const files = serverFiles(config.dataDir);
   if (!existsSync(files.logFile)) throw new CliError(`no log at ${files.logFile}`, ExitCode.NOT_FOUND, 'the log is written by `berth server start`');
-  const print = (line: string): void => ctx.out.line(opts.raw ? line : formatLogLine(line, ctx.out.colors));
+  // The file is JSON; shown as the daemon's own output is: readable on a terminal, JSON in a pipe.
+  const pretty = !opts.raw && wantPretty(config.log.format, ctx.io.stdout.isTTY);
+  const print = (line: string): void => ctx.out.line(pretty ? formatLogLine(line, ctx.out.colors) : line);
   const { lines, size } = lastLines(files.logFile, opts.tail);
   lines.forEach(print);
   if (opts.follow) await followFile(files.logFile, size, print, ctx.interruptSignal());
@@ -205,7 +225,10 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .action(action<ServeOptions>(io, async (ctx, _args, opts) => {
       // Loaded only here: the daemon's dependencies would slow every other command's start.
       const { runServe } = await import('../../daemon/run-serve.js');
-      await runServe({ env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir) });
+      await runServe({
+        env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir),
+        logDestinationFor: (format) => (wantPretty(format, ctx.io.stdout.isTTY) ? prettyDestination(ctx.io.stdout, ctx.out.colors) : undefined),
+      });
     }));
 
   const server = program.command('server').description('Run berth in the background: start, stop, status, logs')
@@ -215,7 +238,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .description('Start the daemon in the background and wait until it is ready')
     .option('--timeout <seconds>', 'how long to wait for /ready', seconds, 60)
     .option('--json', 'print pid, url and file paths as JSON')
-    .addHelpText('after', `\nThe pid file (berth.pid) and the log (berth.log) live in the data dir.\n\nExamples:\n  berth server start\n  berth server start --port 9000 --data-dir /var/lib/berth\n  DATABASE_URL=postgres://berth@db/berth berth server start`)
+    .addHelpText('after', `\nThe pid file (berth.pid), its address (berth.url) and the log (berth.log) live in the data dir.\n\nExamples:\n  berth server start\n  berth server start --port 9000 --data-dir /var/lib/berth\n  DATABASE_URL=postgres://berth@db/berth berth server start`)
     .action(action(io, async (ctx, _args, opts: ServeOptions & { timeout: number; json?: boolean }) => start(ctx, opts)));
 
   server.command('stop')
@@ -236,7 +259,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'YAML config file')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
     .option('-n, --tail <lines>', 'lines from the end', integer(0), 50)
-    .option('--raw', 'print the JSON lines as written')
+    .option('--raw', 'print the JSON lines as written (the default outside a terminal; BERTH_LOG_FORMAT=pretty forces readable lines)')
     .addHelpText('after', '\nExamples:\n  berth server logs\n  berth server logs -f --tail 0\n  berth server logs --raw | jq .msg')
     .action(action(io, async (ctx, _args, opts: ServeOptions & { follow?: boolean; tail: number; raw?: boolean }) => logs(ctx, opts)));
 }

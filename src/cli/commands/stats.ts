@@ -4,7 +4,7 @@ import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatPercent } from '../format.js';
 import { instancePath } from '../instance-view.js';
-import { seconds } from '../parse-args.js';
+import { secondsAtLeast } from '../parse-args.js';
 
 interface Stats {
   at: string;
@@ -30,42 +30,76 @@ function render(ctx: CliContext, name: string, s: Stats): string {
   return `${ctx.out.colors.bold(name)}\n` + COLUMNS.map((c) => `  ${c.header.padEnd(12)} ${c.value(s)}`).join('\n');
 }
 
+function notRunning(s: Stats): boolean {
+  return s.at.startsWith('0001-');
+}
+
+/**
+ * What the daemon answered that a watch outlives (the container is down or being replaced, the
+ * engine is away); undefined for the rest, including a daemon that does not answer at all.
+ */
+function gapReason(error: unknown): string | undefined {
+  if (!(error instanceof CliError) || !error.apiCode || error.apiCode === 'INSTANCE_NOT_FOUND') return undefined;
+  if (error.exitCode === ExitCode.CONFLICT || error.exitCode === ExitCode.UNAVAILABLE || error.apiCode === 'CONTAINER_NOT_FOUND') return error.message;
+  return undefined;
+}
+
 /** `berth stats <name> [--watch]`: CPU, memory, network and PIDs from the engine. */
 export function registerStatsCommand(program: Command, io: CliIo): void {
   program.command('stats <name>')
     .description('CPU, memory, network and PIDs of an instance (one shot, or --watch)')
     .option('-w, --watch', 'refresh until Ctrl-C')
-    .option('--interval <seconds>', 'with --watch: seconds between samples', seconds, 2)
+    .option('--interval <seconds>', 'with --watch: seconds between samples (at least 0.5)', secondsAtLeast(0.5), 2)
     .option('--json', 'print as JSON (with --watch: one sample per line)')
-    .addHelpText('after', '\nExamples:\n  berth stats acme\n  berth stats acme --watch --interval 5')
+    .addHelpText('after', '\nA watch outlives restarts: while the container is down it says so, and resumes when it is back.\n\nExamples:\n  berth stats acme\n  berth stats acme --watch --interval 5')
     .action(action(io, async (ctx, [name = ''], opts: { watch?: boolean; interval: number; json?: boolean }) => {
       const client = ctx.client();
-      const sample = async (): Promise<Stats> => {
-        const s = await client.get<Stats>(`${instancePath(name)}/stats`);
-        // The engine answers a stopped container with zeros and a zero time.
-        if (!opts.json && s.at.startsWith('0001-')) throw new CliError(`${name} is not running: no stats`, ExitCode.CONFLICT, `start it with \`berth start ${name}\``);
-        return s;
-      };
+      const get = (): Promise<Stats> => client.get<Stats>(`${instancePath(name)}/stats`);
       if (!opts.watch) {
-        const s = await sample();
+        const s = await get();
         if (opts.json) return ctx.out.json(s);
+        // The engine answers a stopped container with zeros and a zero time.
+        if (notRunning(s)) throw new CliError(`${name} is not running: no stats`, ExitCode.CONFLICT, `start it with \`berth start ${name}\``);
         return ctx.out.line(render(ctx, name, s));
       }
       const signal = ctx.interruptSignal();
       // On a terminal the sample is redrawn in place; in a pipe each sample is one table row.
       const live = ctx.io.stdout.isTTY === true && !opts.json;
+      const footer = ctx.out.colors.dim(`every ${opts.interval}s · Ctrl-C to stop`);
       let header = false;
+      let lastGap: string | undefined;
       while (!signal.aborted) {
-        const s = await sample();
-        if (opts.json) ctx.out.line(JSON.stringify(s));
-        else if (live) ctx.io.stdout.write(`\x1b[H\x1b[2J${render(ctx, name, s)}\n${ctx.out.colors.dim(`every ${opts.interval}s · Ctrl-C to stop`)}\n`);
-        else {
-          const row = COLUMNS.map((c) => c.value(s)).join('\t');
-          if (!header) ctx.out.line(COLUMNS.map((c) => c.header.toUpperCase()).join('\t'));
-          header = true;
-          ctx.out.line(row);
+        const began = Date.now();
+        let s: Stats | undefined;
+        let gap: string | undefined;
+        try {
+          s = await get();
+          if (notRunning(s)) gap = 'not running';
+        } catch (error) {
+          gap = gapReason(error);
+          if (gap === undefined) throw error;
         }
-        await sleep(opts.interval * 1000, signal);
+        if (gap !== undefined) {
+          // A gap is shown once, however long it lasts; the watch resumes when samples come back.
+          if (gap !== lastGap) {
+            const at = new Date().toISOString();
+            if (opts.json) ctx.out.line(JSON.stringify({ at, running: false, reason: gap }));
+            else if (live) ctx.io.stdout.write(`\x1b[H\x1b[2J${ctx.out.colors.bold(name)}\n  ${ctx.out.colors.yellow(`${gap} (since ${at.slice(11, 19)}); waiting for it to come back`)}\n${footer}\n`);
+            else ctx.out.line(`${at.slice(11, 19)}\t-- ${name}: ${gap}; waiting for it to come back`);
+          }
+          lastGap = gap;
+        } else if (s) {
+          lastGap = undefined;
+          if (opts.json) ctx.out.line(JSON.stringify(s));
+          else if (live) ctx.io.stdout.write(`\x1b[H\x1b[2J${render(ctx, name, s)}\n${footer}\n`);
+          else {
+            if (!header) ctx.out.line(COLUMNS.map((c) => c.header.toUpperCase()).join('\t'));
+            header = true;
+            ctx.out.line(COLUMNS.map((c) => c.value(s!)).join('\t'));
+          }
+        }
+        // The interval runs from sample to sample: the engine's own second of measuring is part of it.
+        await sleep(Math.max(0, opts.interval * 1000 - (Date.now() - began)), signal);
       }
     }));
 }

@@ -24,9 +24,18 @@ interface EngineError {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 
-/** Maps an engine failure to a BerthError; `what` names the object for a 404. */
+/** JavaScript's own errors: a bug in berth (reading a field of undefined…), not the engine's answer. */
+function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+}
+
+/**
+ * Maps an engine failure to a BerthError; `what` names the object for a 404. A programming
+ * error is thrown on unchanged (the API reports it as INTERNAL), never dressed as the engine's.
+ */
 export function engineError(error: unknown, host: string, what = 'object'): BerthError {
   if (error instanceof BerthError) return error;
+  if (isProgrammingError(error)) throw error;
   const e = (error ?? {}) as EngineError;
   const detail = e.json?.message ?? e.message ?? String(error);
   if ((e.code && UNREACHABLE.has(e.code)) || /socket hang up|connect E/.test(detail)) {
@@ -36,8 +45,10 @@ export function engineError(error: unknown, host: string, what = 'object'): Bert
     if (/no such image|not found: manifest|pull access/i.test(detail)) {
       return new BerthError('IMAGE_NOT_FOUND', detail, { cause: error });
     }
-    return new BerthError('CONTAINER_NOT_FOUND', `no such ${what}: ${detail}`, { cause: error });
+    // The engine says "No such container: <id>" itself; do not say it twice.
+    return new BerthError('CONTAINER_NOT_FOUND', /^no such /i.test(detail) ? detail : `no such ${what}: ${detail}`, { cause: error });
   }
   if (e.statusCode === 409) return new BerthError('CONFLICT', detail, { cause: error });
-  return new BerthError('RUNTIME_ERROR', `the Docker engine refused: ${detail}`, { cause: error });
+  if (typeof e.statusCode === 'number') return new BerthError('RUNTIME_ERROR', `the Docker engine refused: ${detail}`, { cause: error });
+  return new BerthError('RUNTIME_ERROR', `the call to the Docker engine failed: ${detail}`, { cause: error });
 }

@@ -25,6 +25,9 @@ export class DockerDriver implements RuntimeDriver {
    */
   constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker) {}
 
+  /** The last CPU reading per container, the baseline for the next one-shot sample. */
+  private readonly cpuSamples = new Map<string, { at: number; total: number; system: number }>();
+
   private fail(error: unknown, what?: string): never {
     throw engineError(error, this.host, what);
   }
@@ -230,19 +233,33 @@ export class DockerDriver implements RuntimeDriver {
 
   async stats(id: string): Promise<ContainerStats> {
     try {
-      const s = await this.docker.getContainer(id).stats({ stream: false });
-      const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats.cpu_usage?.total_usage ?? 0);
-      const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
-      const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+      // The engine spends a second measuring CPU unless asked for one shot; a watch's previous
+      // sample (if recent) serves as the baseline instead, so `stats --watch --interval 1` keeps time.
+      const previous = this.cpuSamples.get(id);
+      const recent = previous !== undefined && Date.now() - previous.at < 30_000;
+      const s = await this.docker.getContainer(id).stats({ stream: false, ...(recent ? { 'one-shot': true } : {}) });
+      // A container that stopped or is dying is answered with empty sections: read every one guarded.
+      const cpu = s.cpu_stats?.cpu_usage;
+      const base = recent ? previous : { total: s.precpu_stats?.cpu_usage?.total_usage ?? 0, system: s.precpu_stats?.system_cpu_usage ?? 0 };
+      const cpuDelta = (cpu?.total_usage ?? 0) - base.total;
+      const systemDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - base.system;
+      const cpus = s.cpu_stats?.online_cpus ?? cpu?.percpu_usage?.length ?? 1;
+      if (cpu?.total_usage) {
+        this.cpuSamples.delete(id);
+        this.cpuSamples.set(id, { at: Date.now(), total: cpu.total_usage, system: s.cpu_stats.system_cpu_usage ?? 0 });
+        if (this.cpuSamples.size > 1000) this.cpuSamples.delete(this.cpuSamples.keys().next().value!);
+      } else {
+        this.cpuSamples.delete(id);
+      }
       const net = Object.values(s.networks ?? {});
       return {
         at: s.read,
         cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
         onlineCpus: cpus,
-        memoryBytes: s.memory_stats.usage ?? 0,
-        memoryLimitBytes: s.memory_stats.limit ?? 0,
-        networkRxBytes: net.reduce((sum, n) => sum + n.rx_bytes, 0),
-        networkTxBytes: net.reduce((sum, n) => sum + n.tx_bytes, 0),
+        memoryBytes: s.memory_stats?.usage ?? 0,
+        memoryLimitBytes: s.memory_stats?.limit ?? 0,
+        networkRxBytes: net.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
+        networkTxBytes: net.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
         pids: s.pids_stats?.current ?? 0,
       };
     } catch (error) {
