@@ -7,6 +7,7 @@ import type {
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
+import { execWithTimeout } from './exec-with-timeout.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -250,46 +251,12 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult> {
-    let exec: Docker.Exec;
-    let stream: Readable;
     try {
-      exec = await this.docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, ...(options.user ? { User: options.user } : {}) });
-      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+      // A timed-out exec is killed inside the container, never through a host PID.
+      return await execWithTimeout(this.docker.getContainer(id), argv, options, this.streams.getContainer(id));
     } catch (error) {
       this.fail(error, 'container');
     }
-    let output = '';
-    let truncated = false;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stream.destroy();
-    }, options.timeoutMs);
-    try {
-      for await (const { chunk } of demuxStream(stream)) {
-        if (output.length < options.outputLimitBytes) output += chunk.toString('utf8');
-        else truncated = true;
-      }
-    } catch {
-      // A destroyed stream (timeout) ends the read; the outcome is decided below.
-    } finally {
-      clearTimeout(timer);
-    }
-    if (output.length > options.outputLimitBytes) {
-      output = output.slice(0, options.outputLimitBytes);
-      truncated = true;
-    }
-    const info = await exec.inspect().catch(() => undefined);
-    if (timedOut && info?.Running && info.Pid > 0) {
-      // The Engine API cannot kill an exec; when the engine is local its Pid is in our PID
-      // namespace and berth (root beside the engine) can end it.
-      try {
-        process.kill(info.Pid, 'SIGKILL');
-      } catch {
-        // Not local or already gone: recorded as timed out either way.
-      }
-    }
-    return { exitCode: timedOut ? null : (info?.ExitCode ?? null), output, truncated, timedOut };
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
