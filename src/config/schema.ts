@@ -81,6 +81,12 @@ export const ConfigSchema = Type.Object({
     host: Type.String({ default: 'unix:///var/run/docker.sock' }),
     /** How often berth retries an engine that does not answer. */
     retrySeconds: Seconds(2, 0.1),
+    /** tcp:// with TLS, client certificates checked both ways (DOCKER_TLS_VERIFY). */
+    tlsVerify: Type.Boolean({ default: false }),
+    /** Directory holding ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH); empty: ~/.docker. */
+    certPath: Type.String({ default: '' }),
+    /** Accept plain tcp:// to a non-loopback engine (unencrypted, root on that host to anyone who reaches it). */
+    allowInsecureTcp: Type.Boolean({ default: false }),
   }, { additionalProperties: false, default: {} }),
   runtime: Type.Object({
     driver: Type.Union([Type.Literal('docker'), Type.Literal('swarm')], { default: 'docker' }),
@@ -91,6 +97,10 @@ export const ConfigSchema = Type.Object({
     allowedImages: Type.Array(Type.String(), { default: [] }),
     /** The user tenant containers run as unless the image needs otherwise. */
     user: Type.String({ default: '65534:65534', pattern: '^[0-9]+(:[0-9]+)?$' }),
+    /** Accept uid 0 in runtime.user (refused by default). */
+    allowRootUser: Type.Boolean({ default: false }),
+    /** Accept a wildcard or non-loopback bindAddress: tenant ports are then reachable from the network. */
+    publicBind: Type.Boolean({ default: false }),
     defaultPort: Type.Integer({ default: 8080, minimum: 1, maximum: 65535 }),
     logMaxSize: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
     logMaxFile: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
