@@ -8,6 +8,7 @@ import type {
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
 import { execWithTimeout } from './exec-with-timeout.js';
+import { verifyNetwork } from './verify-network.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -260,7 +261,7 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
-    const existing = await this.inspectNetwork(spec.name);
+    const existing = await this.inspectNetwork(spec.name, spec);
     if (existing) return existing;
     try {
       await this.docker.createNetwork({
@@ -278,14 +279,16 @@ export class DockerDriver implements RuntimeDriver {
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) this.fail(error, 'network');
     }
-    const made = await this.inspectNetwork(spec.name);
+    // Verified too: a racing creator (another berth, a person) may have won the name.
+    const made = await this.inspectNetwork(spec.name, spec);
     if (!made) throw new BerthError('RUNTIME_ERROR', `network ${spec.name} vanished right after it was created`);
     return made;
   }
 
-  private async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+  private async inspectNetwork(name: string, verifyAgainst?: NetworkSpec): Promise<NetworkInfo | undefined> {
     try {
       const n = await this.docker.getNetwork(name).inspect();
+      if (verifyAgainst) verifyNetwork(n, verifyAgainst);
       return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
