@@ -110,8 +110,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Phase: runtime — degraded (not fatal) when no engine answers.
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
+  const engineTls = { verify: config.docker.tlsVerify, certPath: config.docker.certPath };
   const runtime: RuntimeDriver = instrumentRuntime(
-    new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
+    new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls)),
     (operation, error) => monitorMetrics.runtimeError(operation, error),
   );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);

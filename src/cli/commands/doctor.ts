@@ -3,6 +3,7 @@ import type { BerthConfig } from '../../config/schema.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { checkEngineConnection, componentCheck, HOST_SAFETY_COMPONENTS } from '../doctor-host-checks.js';
 import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
@@ -39,7 +40,11 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
       ? { name: 'engine', status: 'ok', detail: `${runtime.detail ?? 'up'}${config ? ` via ${config.docker.host}` : ''}` }
       : { name: 'engine', status: 'fail', detail: `the daemon cannot reach the engine: ${runtime.detail ?? 'down'}`, fix: 'start the engine (`bash scripts/ensure-docker.sh` or `sudo systemctl start docker`) and check DOCKER_HOST; berth reconnects by itself' });
   }
-  if (config) checks.push(await checkSocket(config.docker.host));
+  if (config) checks.push(await checkSocket(config.docker.host), checkEngineConnection(config.docker));
+  for (const [component, label] of Object.entries(HOST_SAFETY_COMPONENTS)) {
+    const check = componentCheck(label, health?.components[component], 'see the README, "What every tenant container gets", for what this needs on the host');
+    if (check) checks.push(check);
+  }
 
   const store = health?.components.store;
   if (store) {

@@ -104,7 +104,8 @@ export class DockerDriver implements RuntimeDriver {
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      // The engine waits up to t seconds before SIGKILL: the call's deadline is that plus a margin.
+      await this.streams.getContainer(id).stop({ t: timeoutSeconds, abortSignal: stopDeadline(timeoutSeconds) });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 304) return; // already stopped
       this.fail(error, 'container');
@@ -113,7 +114,7 @@ export class DockerDriver implements RuntimeDriver {
 
   async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).restart({ t: timeoutSeconds });
+      await this.streams.getContainer(id).restart({ t: timeoutSeconds, abortSignal: stopDeadline(timeoutSeconds) });
     } catch (error) {
       this.fail(error, 'container');
     }
@@ -377,6 +378,11 @@ export class DockerDriver implements RuntimeDriver {
       stream.destroy();
     }
   }
+}
+
+/** A stop or restart may take its own timeout; beyond it plus a margin the engine is stuck. */
+export function stopDeadline(timeoutSeconds: number, marginSeconds = 30): AbortSignal {
+  return AbortSignal.timeout((timeoutSeconds + marginSeconds) * 1000);
 }
 
 function validTime(value: string | undefined): string | null {
