@@ -29,6 +29,7 @@ import { TokenService } from './core/tokens/token-service.js';
 import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
+import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -111,8 +112,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
   const engineTls = { verify: config.docker.tlsVerify, certPath: config.docker.certPath };
+  const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls));
   const runtime: RuntimeDriver = instrumentRuntime(
-    new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls)),
+    dockerDriver,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
   );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
@@ -125,6 +127,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     status: runtimeStatus.state === 'up' ? 'up' : 'down',
     detail: runtimeStatus.state === 'up' ? `${runtimeStatus.info?.engine} ${runtimeStatus.info?.version}` : (runtimeStatus.lastError ?? 'not connected'),
   }));
+
+  health.register('disk-limits', () => diskLimitsHealth(dockerDriver.diskLimitSupport()));
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const instances = createInstances({

@@ -110,6 +110,10 @@ function checkSemantics(config: BerthConfig, source: string | undefined): void {
     if (parseMemorySize(plan.memory) === undefined) {
       fail(`plans.${name}.memory`, JSON.stringify(plan.memory), 'must be a positive size like "512MiB", "1GiB" or a number of MiB', source);
     }
+    for (const key of ['tmpSize', 'disk'] as const) {
+      const value = plan[key];
+      if (value !== undefined && parseMemorySize(value) === undefined) fail(`plans.${name}.${key}`, JSON.stringify(value), 'must be a positive size like "64MiB", "10GiB" or a number of MiB', source);
+    }
   }
   if (!config.plans[config.defaultPlan]) {
     fail('defaultPlan', config.defaultPlan, `must name a plan (${Object.keys(config.plans).join(', ')})`, source);

@@ -49,6 +49,17 @@ export const PlanSchema = Type.Object({
   dedicatedNetwork: Type.Boolean({ default: false }),
   /** With dedicatedNetwork: no egress from the tenant's network. */
   internalNetwork: Type.Boolean({ default: false }),
+  /** Size of the tmpfs at /tmp (noexec, nosuid), counted against the container's memory. */
+  tmpSize: Type.Union([Type.String(), Type.Number()], { default: '64MiB' }),
+  /**
+   * Disk per instance (e.g. "10GiB"): the writable layer's size limit where the storage driver
+   * supports it, and the workspace size berth measures and alerts on. Unset: no limit.
+   */
+  disk: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+  /** Outbound traffic: all, public (no private, link-local or host addresses), or none. */
+  egress: Type.Union([Type.Literal('all'), Type.Literal('public'), Type.Literal('none')], { default: 'public' }),
+  /** CIDR or CIDR:port a tenant may reach despite `egress` (a model gateway, a proxy). */
+  egressAllow: Type.Array(Type.String({ pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}(:[0-9]{1,5})?$' }), { default: [] }),
   health: Type.Optional(overridesOf(HealthDefaultsSchema)),
   restart: Type.Optional(overridesOf(RestartPolicySchema)),
 }, { additionalProperties: false });
@@ -105,6 +116,8 @@ export const ConfigSchema = Type.Object({
     logMaxSize: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
     logMaxFile: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
     stopTimeoutSeconds: Seconds(10, 0),
+    /** Open files per tenant process (the nofile ulimit, soft and hard); must not exceed the engine's own limit. */
+    nofile: Type.Integer({ default: 8192, minimum: 64, maximum: 1048576 }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),

@@ -9,6 +9,8 @@ import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
 import { execWithTimeout } from './exec-with-timeout.js';
 import { verifyNetwork } from './verify-network.js';
+import { measureDiskUsage } from './disk-usage.js';
+import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -30,8 +32,17 @@ export class DockerDriver implements RuntimeDriver {
     throw engineError(error, this.host, what);
   }
 
+  /** Known after the first successful ping; see disk-limits.ts. */
+  private diskLimits: DiskLimitSupport | undefined;
+
+  /** Whether plan `disk` can be enforced on the writable layer (undefined until the engine answered). */
+  diskLimitSupport(): DiskLimitSupport | undefined {
+    return this.diskLimits;
+  }
+
   async ping(): Promise<RuntimeInfo> {
     try {
+      this.diskLimits ??= await detectDiskLimitSupport(this.docker);
       const v = await this.docker.version();
       return { engine: 'docker', version: v.Version, apiVersion: v.ApiVersion };
     } catch (error) {
@@ -72,7 +83,11 @@ export class DockerDriver implements RuntimeDriver {
           SecurityOpt: ['no-new-privileges:true'],
           Privileged: false,
           ReadonlyRootfs: spec.readOnlyRootfs,
-          ...(spec.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' } } : {}),
+          // Zombies are reaped inside the PID limit; /tmp is scratch, never a place to run code from.
+          Init: true,
+          Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.tmpSizeBytes ?? 64 * 1024 ** 2}` },
+          Ulimits: [{ Name: 'nofile', Soft: spec.nofile ?? 8192, Hard: spec.nofile ?? 8192 }],
+          ...(spec.diskBytes && this.diskLimits?.supported ? { StorageOpt: { size: String(spec.diskBytes) } } : {}),
           PortBindings: { [port]: [{ HostIp: spec.bindAddress, HostPort: String(spec.hostPort) }] },
           NetworkMode: spec.network,
           Mounts: [
@@ -85,6 +100,11 @@ export class DockerDriver implements RuntimeDriver {
       });
       return container.id;
     } catch (error) {
+      if (spec.diskBytes && this.diskLimits?.supported && storageOptRefused(error)) {
+        // overlay2 on xfs without pquota: say so once, and create without the limit.
+        this.diskLimits = { supported: false, detail: `the engine refused a writable-layer size limit: ${String((error as Error).message).slice(0, 200)}` };
+        return this.createContainer(spec);
+      }
       const e = engineError(error, this.host, 'image');
       if (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'IMAGE_NOT_FOUND') {
         throw new BerthError('IMAGE_NOT_FOUND', `image ${spec.image} is not present on the engine; berth does not pull or build images implicitly`, { cause: error });
@@ -246,6 +266,7 @@ export class DockerDriver implements RuntimeDriver {
         networkRxBytes: net.reduce((sum, n) => sum + n.rx_bytes, 0),
         networkTxBytes: net.reduce((sum, n) => sum + n.tx_bytes, 0),
         pids: s.pids_stats?.current ?? 0,
+        ...(await measureDiskUsage(this.docker, id).catch(() => ({ writableLayerBytes: null, workspaceBytes: null }))),
       };
     } catch (error) {
       this.fail(error, 'container');
