@@ -30,6 +30,8 @@ import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
 import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
+import { EgressFirewall, execFileRunner } from './runtime/docker/egress-rules.js';
+import { boundEgress } from './runtime/docker/egress-status.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -112,7 +114,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
   const engineTls = { verify: config.docker.tlsVerify, certPath: config.docker.certPath };
-  const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls));
+  const firewall = new EgressFirewall(execFileRunner);
+  const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
   const runtime: RuntimeDriver = instrumentRuntime(
     dockerDriver,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
@@ -129,6 +132,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }));
 
   health.register('disk-limits', () => diskLimitsHealth(dockerDriver.diskLimitSupport()));
+  const egress = await boundEgress(dockerDriver, config.runtime.scope, runtimeStatus.state === 'up', logger.child({ component: 'egress' }));
+  health.register('egress', () => egress.health());
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const instances = createInstances({

@@ -112,6 +112,8 @@ export interface NetworkSpec {
   /** Inter-container communication on the bridge. */
   icc: boolean;
   labels: Record<string, string>;
+  /** Outbound policy for containers on this network, enforced by host firewall rules berth owns. */
+  egressPolicy?: { mode: 'all' | 'public' | 'none'; allow: string[] };
 }
 
 export interface NetworkInfo {

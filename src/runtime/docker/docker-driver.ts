@@ -9,6 +9,8 @@ import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
 import { execWithTimeout } from './exec-with-timeout.js';
 import { verifyNetwork } from './verify-network.js';
+import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
+import { LABELS } from '../labels.js';
 import { measureDiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 
@@ -26,7 +28,30 @@ export class DockerDriver implements RuntimeDriver {
    * `streams` serves long-lived calls (followed logs, the event stream): it must have no
    * request timeout, or a quiet stream is cut and looks like the engine going away.
    */
-  constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker) {}
+  constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker, private readonly firewall?: EgressFirewall) {}
+
+  /** Re-applies the egress rules of every network of a scope (after a reboot or a firewall reload). */
+  async applyEgressForScope(scope: string): Promise<number> {
+    if (!this.firewall) return 0;
+    let rules = 0;
+    for (const n of await this.listNetworks({ [LABELS.managed]: 'true', [LABELS.scope]: scope })) {
+      // Networks made before egress policies existed get the default, public.
+      rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
+    }
+    return rules;
+  }
+
+  /** berth's rules of one scope on this host (doctor, /health). */
+  async egressRules(scope: string): Promise<number | undefined> {
+    return this.firewall ? (await this.firewall.list(scope)).length : undefined;
+  }
+
+  private async applyEgress(n: NetworkInfo, policy: NonNullable<NetworkSpec['egressPolicy']>): Promise<number> {
+    if (!this.firewall) return 0;
+    const raw = await this.docker.getNetwork(n.id).inspect() as { Options?: Record<string, string> };
+    const iface = raw.Options?.['com.docker.network.bridge.name'] ?? `br-${n.id.slice(0, 12)}`;
+    return this.firewall.apply(n.labels[LABELS.scope] ?? 'default', n.name, iface, policy);
+  }
 
   private fail(error: unknown, what?: string): never {
     throw engineError(error, this.host, what);
@@ -284,7 +309,10 @@ export class DockerDriver implements RuntimeDriver {
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
     const existing = await this.inspectNetwork(spec.name, spec);
-    if (existing) return existing;
+    if (existing) {
+      if (spec.egressPolicy) await this.applyEgress(existing, spec.egressPolicy);
+      return existing;
+    }
     try {
       await this.docker.createNetwork({
         Name: spec.name,
@@ -304,6 +332,7 @@ export class DockerDriver implements RuntimeDriver {
     // Verified too: a racing creator (another berth, a person) may have won the name.
     const made = await this.inspectNetwork(spec.name, spec);
     if (!made) throw new BerthError('RUNTIME_ERROR', `network ${spec.name} vanished right after it was created`);
+    if (spec.egressPolicy) await this.applyEgress(made, spec.egressPolicy);
     return made;
   }
 
@@ -320,7 +349,10 @@ export class DockerDriver implements RuntimeDriver {
 
   async removeNetwork(name: string): Promise<void> {
     try {
+      const scope = this.firewall ? (await this.inspectNetwork(name))?.labels[LABELS.scope] : undefined;
       await this.docker.getNetwork(name).remove();
+      // Its rules go with it (only berth's own, found by their tag).
+      if (this.firewall && scope) await this.firewall.remove(scope, name);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return;
       this.fail(error, 'network');

@@ -20,7 +20,8 @@ export interface ExistingNetwork {
 export function verifyNetwork(existing: ExistingNetwork, spec: NetworkSpec): void {
   const problems: string[] = [];
   const labels = existing.Labels ?? {};
-  const missing = Object.entries(spec.labels).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
+  // The egress labels only record the policy (networks made before them lack them); the policy itself is enforced by rules.
+  const missing = Object.entries(spec.labels).filter(([k, v]) => !k.startsWith('berth.egress') && labels[k] !== v).map(([k, v]) => `${k}=${v}`);
   if (missing.length) problems.push(`it lacks berth's labels ${missing.join(', ')}`);
   if ((existing.Driver ?? 'bridge') !== 'bridge') problems.push(`its driver is ${existing.Driver}, not bridge`);
   const icc = (existing.Options ?? {})[ICC_OPTION];
