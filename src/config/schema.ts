@@ -72,7 +72,7 @@ export const MountSchema = Type.Object({
 
 export const WebhookSchema = Type.Object({
   url: Type.String({ pattern: '^https?://' }),
-  events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered'] }),
+  events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered', 'disk-exceeded'] }),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
@@ -143,6 +143,8 @@ export const ConfigSchema = Type.Object({
     restartConcurrency: Type.Integer({ default: 8, minimum: 1 }),
     reconcileIntervalSeconds: Seconds(30, 1),
     flushIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+    /** How often disk use is measured for plans that set `disk` (one engine disk-usage call per pass). */
+    diskCheckSeconds: Seconds(300, 1),
   }, { additionalProperties: false, default: {} }),
   scheduler: Type.Object({
     enabled: Type.Boolean({ default: true }),

@@ -1,18 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { containerOf, createInstance, type TargetFixture } from './jobs-fixtures.js';
+import { containerOf, createInstance, until, type TargetFixture } from './jobs-fixtures.js';
 
 let td: TestDaemon;
 let target: TargetFixture;
 
+const alerts: Array<{ event: string; instance: { name: string }; message: string }> = [];
+let hook: Server;
+
 beforeAll(async () => {
-  td = await startTestDaemon({ yaml: 'plans:\n  starter:\n    tmpSize: 32MiB\n    disk: 2GiB\n' });
+  // A webhook receiver the test runs on loopback.
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      alerts.push(JSON.parse(body) as (typeof alerts)[number]);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const port = (hook.address() as AddressInfo).port;
+  td = await startTestDaemon({
+    yaml: [
+      'plans:\n  starter:\n    tmpSize: 32MiB\n    disk: 2MiB',
+      'monitor:\n  diskCheckSeconds: 1',
+      `alerts:\n  webhooks:\n    - { url: "http://127.0.0.1:${port}/hook/secret-token", events: [disk-exceeded] }`,
+      '',
+    ].join('\n'),
+  });
   target = await createInstance(td, `defaults-${td.scope.slice(2)}`);
 });
 afterAll(async () => {
   await td?.cleanup();
+  hook?.close();
 });
 
 describe(`what every tenant container gets (${testEnv.store})`, () => {
@@ -51,7 +75,7 @@ describe(`what every tenant container gets (${testEnv.store})`, () => {
     expect(disk?.status).toMatch(/^(up|unsupported)$/);
     const { id } = await containerOf(td, target.id);
     const c = await rawDocker().getContainer(id).inspect() as unknown as { HostConfig: { StorageOpt?: Record<string, string> | null } };
-    if (disk?.status === 'up') expect(c.HostConfig.StorageOpt?.size).toBe(String(2 * 1024 ** 3));
+    if (disk?.status === 'up') expect(c.HostConfig.StorageOpt?.size).toBe(String(2 * 1024 ** 2));
     else {
       expect(disk?.detail).toMatch(/cannot cap/);
       expect(c.HostConfig.StorageOpt ?? {}).toEqual({});
@@ -62,5 +86,16 @@ describe(`what every tenant container gets (${testEnv.store})`, () => {
     expect(stats.status).toBe(200);
     expect(stats.body.workspaceBytes).toBeGreaterThanOrEqual(3_000_000);
     expect(typeof stats.body.writableLayerBytes).toBe('number');
+
+    // Past the plan's disk: one event and one alert.
+    const event = await until('a disk-exceeded event', async () => {
+      const res = await td.api<{ items: Array<{ type: string; message: string }> }>('GET', `/v1/events?type=disk-exceeded&instance=${target.name}`);
+      return res.body.items[0];
+    }, 30_000);
+    expect(event.message).toMatch(/passed the plan's 2097152 bytes/);
+    const alert = await until('the disk-exceeded alert', async () => alerts.find((a) => a.event === 'disk-exceeded'), 30_000);
+    expect(alert.instance.name).toBe(target.name);
+    // Logged by origin only: the webhook's path may carry a secret.
+    expect(td.logs.join('\n')).not.toContain('secret-token');
   });
 });

@@ -25,3 +25,18 @@ export async function measureDiskUsage(docker: Docker, id: string, workspaceTarg
   }
   return { writableLayerBytes: typeof info.SizeRw === 'number' ? info.SizeRw : null, workspaceBytes };
 }
+
+interface DfContainer { Id: string; SizeRw?: number; Mounts?: Array<{ Type?: string; Name?: string; Destination?: string }> }
+
+/** Disk use of many containers from one `system df` (the engine walks its storage once). */
+export async function measureAllDiskUsage(docker: Docker, workspaceTarget = '/workspace'): Promise<Map<string, DiskUsage>> {
+  const df = (await docker.df()) as { Containers?: DfContainer[]; Volumes?: DfVolume[] };
+  const volumes = new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size]));
+  const out = new Map<string, DiskUsage>();
+  for (const c of df.Containers ?? []) {
+    const volume = (c.Mounts ?? []).find((m) => m.Type === 'volume' && m.Destination === workspaceTarget)?.Name;
+    const ws = volume ? volumes.get(volume) : undefined;
+    out.set(c.Id, { writableLayerBytes: typeof c.SizeRw === 'number' ? c.SizeRw : null, workspaceBytes: typeof ws === 'number' && ws >= 0 ? ws : null });
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import { execWithTimeout } from './exec-with-timeout.js';
 import { verifyNetwork } from './verify-network.js';
 import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
 import { LABELS } from '../labels.js';
-import { measureDiskUsage } from './disk-usage.js';
+import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
@@ -39,6 +39,15 @@ export class DockerDriver implements RuntimeDriver {
       rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
     }
     return rules;
+  }
+
+  /** Disk use of every container, by id, from one engine disk-usage call. */
+  async diskUsageAll(): Promise<Map<string, DiskUsage>> {
+    try {
+      return await measureAllDiskUsage(this.docker);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** berth's rules of one scope on this host (doctor, /health). */
