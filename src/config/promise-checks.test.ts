@@ -74,4 +74,10 @@ describe('config that would break a promise is refused at boot', () => {
     // An ordinary directory is fine.
     expect(mount(dir)).toBe('(accepted)');
   });
+
+  it('refuses an egressAllow entry that is not a CIDR[:port]', () => {
+    expect(refusal({}, {}, 'plans:\n  starter:\n    egressAllow: ["10.0.0.2/32:53", "192.168.0.0/16"]\n')).toBe('(accepted)');
+    expect(refusal({}, {}, 'plans:\n  starter:\n    egressAllow: ["999.0.0.1/8"]\n')).toMatch(/plans\.starter\.egressAllow\.0 = 999\.0\.0\.1\/8/);
+    expect(refusal({}, {}, 'plans:\n  starter:\n    egressAllow: ["10.0.0.0/8:70000"]\n')).toMatch(/egressAllow/);
+  });
 });

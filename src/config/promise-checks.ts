@@ -25,6 +25,11 @@ export function checkPromises(config: BerthConfig, source?: string, realpath: (p
   if (tcp && !config.docker.allowInsecureTcp) {
     refuse('docker.host', config.docker.host, `${tcp}; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (docker.tlsVerify, docker.certPath), or docker.allowInsecureTcp: true to accept it`);
   }
+  for (const [name, plan] of Object.entries(config.plans)) {
+    for (const [i, entry] of (plan.egressAllow ?? []).entries()) {
+      if (!validAllow(entry)) refuse(`plans.${name}.egressAllow.${i}`, entry, 'must be an IPv4 CIDR, optionally with :port (e.g. 10.0.0.2/32:53)');
+    }
+  }
   const forbidden = forbiddenPaths(config, realpath);
   for (const [i, m] of config.runtime.mounts.entries()) {
     const real = realpath(m.source);
@@ -34,6 +39,12 @@ export function checkPromises(config: BerthConfig, source?: string, realpath: (p
       refuse(`runtime.mounts.${i}.source`, shown, `${real === hit.path ? 'is' : isInside(hit.path, real) ? 'contains' : 'is inside'} ${hit.what}; tenant containers never get it`);
     }
   }
+}
+
+function validAllow(entry: string): boolean {
+  const m = /^([0-9.]+)\/(\d{1,2})(?::(\d{1,5}))?$/.exec(entry);
+  if (!m || !net.isIPv4(m[1] ?? '') || Number(m[2]) > 32) return false;
+  return m[3] === undefined || (Number(m[3]) >= 1 && Number(m[3]) <= 65535);
 }
 
 export function isRootUser(user: string): boolean {

@@ -25,6 +25,7 @@ describe('egress rules', () => {
     const forward = rules.filter((r) => r.chain === 'DOCKER-USER').map((r) => r.spec.join(' '));
     expect(forward[0]).toMatch(/^-i br-abc -m conntrack --ctstate ESTABLISHED,RELATED .* -j RETURN$/);
     expect(forward[1]).toBe('-i br-abc -d 10.9.0.0/16 -p tcp --dport 443 -m comment --comment berth:s:n -j RETURN');
+    expect(forward[2]).toBe('-i br-abc -d 10.9.0.0/16 -p udp --dport 443 -m comment --comment berth:s:n -j RETURN');
     expect(forward.some((r) => r.includes('169.254.0.0/16') && r.endsWith('REJECT'))).toBe(true);
     const input = rules.filter((r) => r.chain === 'INPUT').map((r) => r.spec.join(' '));
     expect(input[0]).toMatch(/ESTABLISHED,RELATED .* -j ACCEPT$/);

@@ -40,10 +40,12 @@ export function policyFromLabels(labels: Record<string, string>): EgressPolicy |
   return { mode, allow: (labels['berth.egress-allow'] ?? '').split(',').filter(Boolean) };
 }
 
-function allowMatch(entry: string): string[] {
+/** Matches for one egressAllow entry; a port opens it for TCP and UDP (a resolver on :53 needs both). */
+function allowMatches(entry: string): string[][] {
   const m = /^([0-9a-fA-F.:]+\/\d{1,3})(?::(\d{1,5}))?$/.exec(entry);
   if (!m) throw new BerthError('INVALID_CONFIG', `egressAllow entry ${entry}: must be CIDR or CIDR:port`);
-  return m[2] ? ['-d', m[1] as string, '-p', 'tcp', '--dport', m[2]] : ['-d', m[1] as string];
+  const cidr = m[1] as string;
+  return m[2] ? ['tcp', 'udp'].map((p) => ['-d', cidr, '-p', p, '--dport', m[2] as string]) : [['-d', cidr]];
 }
 
 /**
@@ -58,13 +60,13 @@ export function rulesFor(iface: string, policy: EgressPolicy, tag: string): Rule
   const c = ['-m', 'comment', '--comment', tag];
   const rules: Rule[] = [
     { chain: 'DOCKER-USER', spec: ['-i', iface, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', ...c, '-j', 'RETURN'] },
-    ...policy.allow.map((a): Rule => ({ chain: 'DOCKER-USER', spec: ['-i', iface, ...allowMatch(a), ...c, '-j', 'RETURN'] })),
+    ...policy.allow.flatMap(allowMatches).map((m): Rule => ({ chain: 'DOCKER-USER', spec: ['-i', iface, ...m, ...c, '-j', 'RETURN'] })),
   ];
   if (policy.mode === 'none') rules.push({ chain: 'DOCKER-USER', spec: ['-i', iface, ...c, '-j', 'REJECT'] });
   else for (const range of NON_PUBLIC) rules.push({ chain: 'DOCKER-USER', spec: ['-i', iface, '-d', range, ...c, '-j', 'REJECT'] });
   rules.push(
     { chain: 'INPUT', spec: ['-i', iface, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', ...c, '-j', 'ACCEPT'] },
-    ...policy.allow.map((a): Rule => ({ chain: 'INPUT', spec: ['-i', iface, ...allowMatch(a), ...c, '-j', 'ACCEPT'] })),
+    ...policy.allow.flatMap(allowMatches).map((m): Rule => ({ chain: 'INPUT', spec: ['-i', iface, ...m, ...c, '-j', 'ACCEPT'] })),
     { chain: 'INPUT', spec: ['-i', iface, ...c, '-j', 'REJECT'] },
   );
   return rules;
