@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEngineConnection, componentCheck } from './doctor-host-checks.js';
+import { checkEgressRules, checkEngineConnection, componentCheck } from './doctor-host-checks.js';
+import { EgressFirewall } from '../runtime/docker/egress-rules.js';
 
 const docker = { host: 'unix:///var/run/docker.sock', retrySeconds: 2, tlsVerify: false, certPath: '', allowInsecureTcp: false };
 
@@ -16,5 +17,13 @@ describe('doctor: engine connection security', () => {
     expect(componentCheck('disk limits', undefined, 'x')).toBeUndefined();
     expect(componentCheck('disk limits', { status: 'degraded', detail: 'overlay2 on extfs' }, 'fix it')).toEqual({ name: 'disk limits', status: 'warn', detail: 'overlay2 on extfs', fix: 'fix it' });
     expect(componentCheck('egress rules', { status: 'up', detail: '12 rules' }, 'fix')).toEqual({ name: 'egress rules', status: 'ok', detail: '12 rules' });
+  });
+
+  it('counts the scope\'s egress rules from iptables when the daemon is down, and warns when it cannot read them', async () => {
+    const listing = '-A DOCKER-USER -i br-1 -m comment --comment berth:prod:net -j REJECT\n-A DOCKER-USER -j RETURN';
+    const ok = new EgressFirewall(async (_f, args) => ({ code: 0, stdout: args.includes('DOCKER-USER') ? listing : '', stderr: '' }));
+    expect(await checkEgressRules('prod', ok)).toMatchObject({ status: 'ok', detail: expect.stringContaining('1 rules of scope prod (DOCKER-USER 1, INPUT 0)') });
+    const denied = new EgressFirewall(async () => ({ code: 4, stdout: '', stderr: 'Permission denied (you must be root)' }));
+    expect(await checkEgressRules('prod', denied)).toMatchObject({ status: 'warn', detail: expect.stringContaining('Permission denied') });
   });
 });

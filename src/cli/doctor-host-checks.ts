@@ -1,6 +1,7 @@
 import type { BerthConfig } from '../config/schema.js';
 import { insecureTcpReason, isLoopback } from '../config/promise-checks.js';
 import type { Check } from './doctor-checks.js';
+import { EgressFirewall } from '../runtime/docker/egress-rules.js';
 
 /** How berth reaches the engine, and whether anyone else on the network could too. */
 export function checkEngineConnection(docker: BerthConfig['docker']): Check {
@@ -30,4 +31,15 @@ export function componentCheck(name: string, component: { status: string; detail
   if (!component) return undefined;
   const status = component.status === 'up' || component.status === 'ok' || component.status === 'disabled' ? 'ok' : component.status === 'down' ? 'fail' : 'warn';
   return { name, status, detail: component.detail ?? component.status, ...(status === 'ok' ? {} : { fix }) };
+}
+
+/** With the daemon down: berth's egress rules for the scope, read from iptables directly. */
+export async function checkEgressRules(scope: string, firewall = new EgressFirewall()): Promise<Check> {
+  try {
+    const rules = await firewall.list(scope);
+    const byChain = (chain: string): number => rules.filter((r) => r.chain === chain).length;
+    return { name: 'egress rules', status: 'ok', detail: `${rules.length} rules of scope ${scope} (DOCKER-USER ${byChain('DOCKER-USER')}, INPUT ${byChain('INPUT')}); re-applied when berth starts` };
+  } catch (error) {
+    return { name: 'egress rules', status: 'warn', detail: `cannot read iptables: ${(error as Error).message}`, fix: 'run doctor as root; berth itself needs root and the iptables binary to enforce plan egress' };
+  }
 }

@@ -3,7 +3,7 @@ import type { BerthConfig } from '../../config/schema.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { checkEngineConnection, componentCheck, HOST_SAFETY_COMPONENTS } from '../doctor-host-checks.js';
+import { checkEgressRules, checkEngineConnection, componentCheck, HOST_SAFETY_COMPONENTS } from '../doctor-host-checks.js';
 import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
@@ -45,6 +45,7 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
     const check = componentCheck(label, health?.components[component], 'see the README, "What every tenant container gets", for what this needs on the host');
     if (check) checks.push(check);
   }
+  if (config && !health?.components.egress) checks.push(await checkEgressRules(config.runtime.scope));
 
   const store = health?.components.store;
   if (store) {
