@@ -21,6 +21,7 @@ import { imageRoutes } from './api/routes/images.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
+import { RefreshedValue } from './common/refreshed-value.js';
 import { createLogger, type Logger } from './common/logger.js';
 import { readVersion } from './common/version.js';
 import { loadConfig, type LoadOptions } from './config/loader.js';
@@ -31,11 +32,15 @@ import { TokenService } from './core/tokens/token-service.js';
 import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
+import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
+import { EgressFirewall, execFileRunner } from './runtime/docker/egress-rules.js';
+import { boundEgress } from './runtime/docker/egress-status.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
 import { instrumentRuntime } from './monitor/instrumented-runtime.js';
 import { Monitor } from './monitor/monitor.js';
+import { DiskWatch } from './monitor/disk-watch.js';
 import { MonitorMetrics } from './monitor/monitor-metrics.js';
 import { MonitorRepo } from './monitor/monitor-repo.js';
 import { createScheduler } from './scheduler/create-scheduler.js';
@@ -114,9 +119,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
-  const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
+  // Counted in the background, not per scrape: /metrics is open and may be scraped often.
+  const statusCounts = new RefreshedValue(() => monitorRepo.countByStatus(), 5000, [] as Array<{ status: string; count: number }>);
+  await statusCounts.start();
+  const monitorMetrics = new MonitorMetrics(metrics, async () => statusCounts.get());
+  const engineTls = { verify: config.docker.tlsVerify, certPath: config.docker.certPath };
+  const firewall = new EgressFirewall(execFileRunner);
+  const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
   const runtime: RuntimeDriver = instrumentRuntime(
-    new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
+    dockerDriver,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
   );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
@@ -127,8 +138,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   health.register('runtime', () => ({
     status: runtimeStatus.state === 'up' ? 'up' : 'down',
-    detail: runtimeStatus.state === 'up' ? `${runtimeStatus.info?.engine} ${runtimeStatus.info?.version}` : (runtimeStatus.lastError ?? 'not connected'),
+    // Open endpoint: no engine address or raw error here (the log and `berth doctor` have them).
+    detail: runtimeStatus.state === 'up' ? `${runtimeStatus.info?.engine} ${runtimeStatus.info?.version}` : 'the container engine does not answer',
   }));
+
+  health.register('disk-limits', () => diskLimitsHealth(dockerDriver.diskLimitSupport()));
+  const egress = await boundEgress(dockerDriver, config.runtime.scope, runtimeStatus.state === 'up', logger.child({ component: 'egress' }));
+  health.register('egress', () => egress.health());
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const instances = createInstances({
@@ -158,6 +174,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
     services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, monitor);
   }
+  // Plan disk: measured and alerted on (enforced too where the storage driver can).
+  const diskWatch = new DiskWatch({
+    instances: async () => (await instances.repo.listAll()).map((r) => ({ id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.container_id, status: r.status })),
+    plans: instances.plans, measure: () => dockerDriver.diskUsageAll(), record: (e) => events!.append(e), notify: (a) => alerts.notify(a),
+    now: () => new Date(clock.now()).toISOString(), logger: logger.child({ component: 'disk-watch' }), intervalMs: config.monitor.diskCheckSeconds * 1000,
+  });
   health.register('monitor', () => (config.monitor.enabled ? monitor.health() : { status: 'disabled', detail: 'monitor.enabled is false' }));
 
   // Scheduler: cron jobs from the store; pushed last so it starts after the reconciler and monitor.
@@ -172,6 +194,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   for (const service of services) await phase(logger, service.name, () => service.start());
+  diskWatch.start();
 
   // Phase: HTTP.
   const routes: RouteModule[] = [
@@ -207,6 +230,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ready = false;
       logger.info({ reason, graceSeconds: config.server.shutdownGraceSeconds }, 'shutting down');
       clearInterval(storeTimer);
+      statusCounts.stop();
+      await diskWatch.stop();
       const grace = config.server.shutdownGraceSeconds * 1000;
       const forced = setTimeout(() => {
         logger.warn('grace period over; closing remaining connections');

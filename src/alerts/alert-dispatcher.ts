@@ -117,7 +117,7 @@ export class AlertDispatcher {
   private dropOldest(): void {
     const dropped = this.queue.shift();
     if (!dropped) return;
-    this.options.logger.warn({ url: dropped.url, event: dropped.event }, 'alert queue full; dropping the oldest alert');
+    this.options.logger.warn({ url: originOf(dropped.url), event: dropped.event }, 'alert queue full; dropping the oldest alert');
     this.options.onResult?.(dropped.event, 'dropped');
   }
 
@@ -154,13 +154,13 @@ export class AlertDispatcher {
     }
     if (this.stopped) return;
     if (!again || delivery.attempt >= this.maxAttempts) {
-      this.options.logger.warn({ url: delivery.url, event: delivery.event, attempts: delivery.attempt, outcome }, 'alert webhook delivery failed; giving up');
+      this.options.logger.warn({ url: originOf(delivery.url), event: delivery.event, attempts: delivery.attempt, outcome }, 'alert webhook delivery failed; giving up');
       this.options.onResult?.(delivery.event, 'failed');
       return;
     }
     const raw = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (delivery.attempt - 1));
     const delay = Math.round(raw / 2 + this.random() * raw / 2);
-    this.options.logger.debug({ url: delivery.url, event: delivery.event, attempt: delivery.attempt, outcome, retryInMs: delay }, 'alert webhook delivery failed; retrying');
+    this.options.logger.debug({ url: originOf(delivery.url), event: delivery.event, attempt: delivery.attempt, outcome, retryInMs: delay }, 'alert webhook delivery failed; retrying');
     this.options.onResult?.(delivery.event, 'retried');
     const handle = this.options.clock.setTimeout(() => {
       this.backingOff.delete(handle);
@@ -170,5 +170,14 @@ export class AlertDispatcher {
     }, delay);
     handle.unref?.();
     this.backingOff.set(handle, delivery);
+  }
+}
+
+/** Webhook URLs often carry a secret in their path or query: logs name the origin only. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid url)';
   }
 }

@@ -22,6 +22,8 @@ export const ErrorCodes = {
   INSTANCE_CONFLICT: 409,
   PORTS_EXHAUSTED: 409,
   SUBNETS_EXHAUSTED: 409,
+  /** An existing engine network berth would use lacks its labels or isolation. */
+  NETWORK_UNTRUSTED: 409,
   INVALID_STATE: 409,
   RATE_LIMITED: 429,
   RUNTIME_UNAVAILABLE: 503,

@@ -1,4 +1,5 @@
-export type ComponentState = 'up' | 'down' | 'degraded' | 'starting' | 'disabled';
+/** `unsupported`: a host feature berth would use is missing (a warning on /health, not an outage). */
+export type ComponentState = 'up' | 'down' | 'degraded' | 'starting' | 'disabled' | 'unsupported';
 
 export interface ComponentHealth {
   status: ComponentState;

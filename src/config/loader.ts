@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { BerthError } from '../common/errors.js';
 import { ConfigSchema, PlanSchema, SHIPPED_PLANS, type BerthConfig } from './schema.js';
 import { parseMemorySize } from './parse-size.js';
+import { checkPromises } from './promise-checks.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -33,6 +34,7 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_SHUTDOWN_GRACE_SECONDS: 'server.shutdownGraceSeconds',
   DATABASE_URL: 'database.url',
   DOCKER_HOST: 'docker.host',
+  DOCKER_CERT_PATH: 'docker.certPath',
   BERTH_RUNTIME_DRIVER: 'runtime.driver',
   BERTH_SCOPE: 'runtime.scope',
   BERTH_BIND_ADDRESS: 'runtime.bindAddress',
@@ -62,6 +64,9 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     }
     setPath(raw, key, coerce(value));
   }
+  // Docker's own convention: any non-empty DOCKER_TLS_VERIFY turns verification on.
+  const tlsVerify = options.env.DOCKER_TLS_VERIFY;
+  if (tlsVerify !== undefined && tlsVerify !== '') setPath(raw, 'docker.tlsVerify', tlsVerify !== '0' && tlsVerify !== 'false');
   for (const [key, value] of Object.entries(options.flags ?? {})) {
     if (value !== undefined) setPath(raw, key, typeof value === 'string' ? coerce(value) : value);
   }
@@ -94,6 +99,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const config = withDefaults as BerthConfig;
   checkSemantics(config, source);
   config.dataDir = path.resolve(cwd, config.dataDir);
+  checkPromises(config, source);
   return { config, source };
 }
 
@@ -104,6 +110,10 @@ function checkSemantics(config: BerthConfig, source: string | undefined): void {
   for (const [name, plan] of Object.entries(config.plans)) {
     if (parseMemorySize(plan.memory) === undefined) {
       fail(`plans.${name}.memory`, JSON.stringify(plan.memory), 'must be a positive size like "512MiB", "1GiB" or a number of MiB', source);
+    }
+    for (const key of ['tmpSize', 'disk'] as const) {
+      const value = plan[key];
+      if (value !== undefined && parseMemorySize(value) === undefined) fail(`plans.${name}.${key}`, JSON.stringify(value), 'must be a positive size like "64MiB", "10GiB" or a number of MiB', source);
     }
   }
   if (!config.plans[config.defaultPlan]) {

@@ -49,6 +49,17 @@ export const PlanSchema = Type.Object({
   dedicatedNetwork: Type.Boolean({ default: false }),
   /** With dedicatedNetwork: no egress from the tenant's network. */
   internalNetwork: Type.Boolean({ default: false }),
+  /** Size of the tmpfs at /tmp (noexec, nosuid), counted against the container's memory. */
+  tmpSize: Type.Union([Type.String(), Type.Number()], { default: '64MiB' }),
+  /**
+   * Disk per instance (e.g. "10GiB"): the writable layer's size limit where the storage driver
+   * supports it, and the workspace size berth measures and alerts on. Unset: no limit.
+   */
+  disk: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+  /** Outbound traffic: all, public (no private, link-local or host addresses), or none. */
+  egress: Type.Union([Type.Literal('all'), Type.Literal('public'), Type.Literal('none')], { default: 'public' }),
+  /** CIDR or CIDR:port a tenant may reach despite `egress` (a model gateway, a proxy). */
+  egressAllow: Type.Array(Type.String({ pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}(:[0-9]{1,5})?$' }), { default: [] }),
   health: Type.Optional(overridesOf(HealthDefaultsSchema)),
   restart: Type.Optional(overridesOf(RestartPolicySchema)),
 }, { additionalProperties: false });
@@ -61,7 +72,7 @@ export const MountSchema = Type.Object({
 
 export const WebhookSchema = Type.Object({
   url: Type.String({ pattern: '^https?://' }),
-  events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered'] }),
+  events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered', 'disk-exceeded'] }),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
@@ -81,6 +92,12 @@ export const ConfigSchema = Type.Object({
     host: Type.String({ default: 'unix:///var/run/docker.sock' }),
     /** How often berth retries an engine that does not answer. */
     retrySeconds: Seconds(2, 0.1),
+    /** tcp:// with TLS, client certificates checked both ways (DOCKER_TLS_VERIFY). */
+    tlsVerify: Type.Boolean({ default: false }),
+    /** Directory holding ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH); empty: ~/.docker. */
+    certPath: Type.String({ default: '' }),
+    /** Accept plain tcp:// to a non-loopback engine (unencrypted, root on that host to anyone who reaches it). */
+    allowInsecureTcp: Type.Boolean({ default: false }),
   }, { additionalProperties: false, default: {} }),
   runtime: Type.Object({
     driver: Type.Union([Type.Literal('docker'), Type.Literal('swarm')], { default: 'docker' }),
@@ -91,10 +108,16 @@ export const ConfigSchema = Type.Object({
     allowedImages: Type.Array(Type.String(), { default: [] }),
     /** The user tenant containers run as unless the image needs otherwise. */
     user: Type.String({ default: '65534:65534', pattern: '^[0-9]+(:[0-9]+)?$' }),
+    /** Accept uid 0 in runtime.user (refused by default). */
+    allowRootUser: Type.Boolean({ default: false }),
+    /** Accept a wildcard or non-loopback bindAddress: tenant ports are then reachable from the network. */
+    publicBind: Type.Boolean({ default: false }),
     defaultPort: Type.Integer({ default: 8080, minimum: 1, maximum: 65535 }),
     logMaxSize: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
     logMaxFile: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
     stopTimeoutSeconds: Seconds(10, 0),
+    /** Open files per tenant process (the nofile ulimit, soft and hard); must not exceed the engine's own limit. */
+    nofile: Type.Integer({ default: 8192, minimum: 64, maximum: 1048576 }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
@@ -120,6 +143,8 @@ export const ConfigSchema = Type.Object({
     restartConcurrency: Type.Integer({ default: 8, minimum: 1 }),
     reconcileIntervalSeconds: Seconds(30, 1),
     flushIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+    /** How often disk use is measured for plans that set `disk` (one engine disk-usage call per pass). */
+    diskCheckSeconds: Seconds(300, 1),
   }, { additionalProperties: false, default: {} }),
   scheduler: Type.Object({
     enabled: Type.Boolean({ default: true }),

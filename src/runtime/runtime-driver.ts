@@ -35,6 +35,12 @@ export interface ContainerSpec {
   logMaxSize: string;
   logMaxFile: number;
   stopTimeoutSeconds: number;
+  /** Size of the noexec,nosuid tmpfs at /tmp; default 64 MiB. */
+  tmpSizeBytes?: number;
+  /** Writable-layer size limit, applied where the storage driver supports it. */
+  diskBytes?: number;
+  /** The nofile ulimit (soft and hard). */
+  nofile?: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -65,6 +71,10 @@ export interface ContainerStats {
   networkRxBytes: number;
   networkTxBytes: number;
   pids: number;
+  /** Bytes in the container's writable layer; null when the engine does not say. */
+  writableLayerBytes?: number | null;
+  /** Bytes in the instance's workspace volume (engine disk usage); null when unknown. */
+  workspaceBytes?: number | null;
 }
 
 export interface LogLine {
@@ -102,6 +112,8 @@ export interface NetworkSpec {
   /** Inter-container communication on the bridge. */
   icc: boolean;
   labels: Record<string, string>;
+  /** Outbound policy for containers on this network, enforced by host firewall rules berth owns. */
+  egressPolicy?: { mode: 'all' | 'public' | 'none'; allow: string[] };
 }
 
 export interface NetworkInfo {

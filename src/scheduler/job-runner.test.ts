@@ -86,7 +86,7 @@ describe('JobRunner', () => {
     expect(stored).toMatchObject({ status: 'succeeded', results: run.results });
     const events = await new EventLog(new EventsRepo(store.db), clock, logger).list({ type: 'job-run', limit: 10 });
     expect(events.map((e) => [e.instance, e.actor, e.data?.outcome])).toEqual(expect.arrayContaining([['a', 'job:nightly', 'succeeded'], ['b', 'job:nightly', 'succeeded']]));
-    expect(await metrics.getSingleMetricAsString('berth_job_runs_total')).toContain('berth_job_runs_total{job="nightly",action="restart",outcome="succeeded"} 1');
+    expect(await metrics.getSingleMetricAsString('berth_job_runs_total')).toContain('berth_job_runs_total{job="job_1",action="restart",outcome="succeeded"} 1');
   });
 
   it('fails the run when one target fails, keeping the others\' results', async () => {

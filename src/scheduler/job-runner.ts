@@ -65,7 +65,7 @@ export class JobRunner implements RunExecutor {
       this.deps.logger.warn({ job: job.name, run: run.id, err: error }, 'could not record the end of a job run');
     }
     const durationMs = Date.parse(endedAt) - started;
-    this.deps.metrics.observe(job.name, job.action.type, status, durationMs);
+    this.deps.metrics.observe(job.id, job.action.type, status, durationMs);
     this.deps.logger.info({ job: job.name, run: run.id, slot: run.slot, trigger: run.trigger, status, targets: results.length, ms: durationMs }, `job run ${status}`);
     return { ...run, status, endedAt, durationMs, results, note };
   }

@@ -9,7 +9,7 @@ export class SchedulerMetrics {
   constructor(registry: Registry) {
     this.runs = new Counter({
       name: 'berth_job_runs_total',
-      help: 'Scheduled job runs by job, action and outcome (succeeded, failed, timed_out, skipped)',
+      help: 'Scheduled job runs by job id (never the tenant-chosen name), action and outcome (succeeded, failed, timed_out, skipped)',
       labelNames: ['job', 'action', 'outcome'],
       registers: [registry],
     });
@@ -22,8 +22,8 @@ export class SchedulerMetrics {
     });
   }
 
-  observe(job: string, action: string, outcome: Exclude<RunStatus, 'running'>, durationMs: number): void {
-    this.runs.inc({ job, action, outcome });
+  observe(jobId: string, action: string, outcome: Exclude<RunStatus, 'running'>, durationMs: number): void {
+    this.runs.inc({ job: jobId, action, outcome });
     this.duration.observe({ action, outcome }, durationMs / 1000);
   }
 }

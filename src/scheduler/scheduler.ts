@@ -174,7 +174,7 @@ export class Scheduler implements Service {
     const row = runRow(newId('run_', now), job.id, slot, trigger, now, this.deps.processId, note);
     if (!(await this.deps.repo.claim(row))) return; // another berth has this slot
     if (busy) {
-      this.deps.metrics?.observe(job.name, job.action.type, 'skipped', 0);
+      this.deps.metrics?.observe(job.id, job.action.type, 'skipped', 0);
       this.deps.logger.info({ job: job.name, slot }, 'slot skipped: the previous run is still going');
       return;
     }

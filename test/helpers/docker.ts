@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { testEnv } from './env.js';
+import { EgressFirewall } from '../../src/runtime/docker/egress-rules.js';
 
 /** A raw Engine API client for tests: to inspect what berth made, and to break things. */
 export function rawDocker(): Docker {
@@ -26,4 +27,6 @@ export async function removeScope(scope: string): Promise<void> {
   await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
   const networks = await docker.listNetworks({ filters });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  // The scope's egress rules (only those tagged with it; nobody else's).
+  await new EgressFirewall().remove(scope).catch(() => undefined);
 }

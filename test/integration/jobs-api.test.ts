@@ -98,7 +98,10 @@ describe(`jobs API (${testEnv.store})`, () => {
     expect((await runsOf(td, 'acme-ping')).map((r) => r.id)).toEqual([run.body.id]);
 
     const metrics = await (await fetch(`${td.url}/metrics`)).text();
-    expect(metrics).toMatch(/berth_job_runs_total\{job="acme-ping",action="http",outcome="succeeded"\} 1/);
+    // Labelled by job id: a tenant-chosen name never becomes a metric label value.
+    const jobId = (await td.api<{ id: string }>('GET', '/v1/jobs/acme-ping')).body.id;
+    expect(metrics).toContain(`berth_job_runs_total{job="${jobId}",action="http",outcome="succeeded"} 1`);
+    expect(metrics).not.toContain('acme-ping');
     expect(metrics).toContain('berth_job_run_duration_seconds_bucket');
 
     for (const name of ['acme-ping', 'fleet']) await td.api('DELETE', `/v1/jobs/${name}`);

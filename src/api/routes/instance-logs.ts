@@ -18,6 +18,9 @@ const StatsSchema = Type.Object({
   networkRxBytes: Type.Number(),
   networkTxBytes: Type.Number(),
   pids: Type.Integer(),
+  /** Disk as the engine measures it (null when it does not say). */
+  writableLayerBytes: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  workspaceBytes: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
 });
 
 /** `since` as Unix seconds or an RFC 3339 time. */

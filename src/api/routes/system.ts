@@ -55,8 +55,9 @@ export function systemRoutes(deps: SystemDeps) {
       if (!deps.isReady()) return reply.status(503).send({ ready: false, reason: 'booting' });
       try {
         await deps.store.ping();
-      } catch (error) {
-        return reply.status(503).send({ ready: false, reason: (error as Error).message });
+      } catch {
+        // Open endpoint: say what is wrong, never the database's host, name or the driver's words (those go to the log).
+        return reply.status(503).send({ ready: false, reason: 'store does not answer' });
       }
       return { ready: true as const };
     });

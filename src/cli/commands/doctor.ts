@@ -4,6 +4,7 @@ import { action, type CliContext, type CliIo } from '../context.js';
 import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { podmanIsolationCheck } from '../podman-check.js';
+import { checkEgressRules, checkEngineConnection, componentCheck, HOST_SAFETY_COMPONENTS } from '../doctor-host-checks.js';
 import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
@@ -41,7 +42,12 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
       : { name: 'engine', status: 'fail', detail: `the daemon cannot reach the engine: ${runtime.detail ?? 'down'}`, fix: 'start the engine (`bash scripts/ensure-docker.sh` or `sudo systemctl start docker`) and check DOCKER_HOST; berth reconnects by itself' });
   }
   if (runtime?.status === 'up' && /^podman /.test(runtime.detail ?? '')) checks.push(podmanIsolationCheck());
-  if (config) checks.push(await checkSocket(config.docker.host));
+  if (config) checks.push(await checkSocket(config.docker.host), checkEngineConnection(config.docker));
+  for (const [component, label] of Object.entries(HOST_SAFETY_COMPONENTS)) {
+    const check = componentCheck(label, health?.components[component], 'see the README, "What every tenant container gets", for what this needs on the host');
+    if (check) checks.push(check);
+  }
+  if (config && !health?.components.egress) checks.push(await checkEgressRules(config.runtime.scope));
 
   const store = health?.components.store;
   if (store) {

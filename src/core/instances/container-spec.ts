@@ -13,6 +13,8 @@ export interface RuntimeSettings {
   logMaxSize: string;
   logMaxFile: number;
   stopTimeoutSeconds: number;
+  /** The nofile ulimit of tenant processes. */
+  nofile?: number;
   /** Env every instance gets; the request's env wins over it. */
   env: Record<string, string>;
   /** Operator-defined host mounts (config only; the API never takes a path). */
@@ -79,6 +81,9 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     logMaxSize: settings.logMaxSize,
     logMaxFile: settings.logMaxFile,
     stopTimeoutSeconds: settings.stopTimeoutSeconds,
+    tmpSizeBytes: plan.tmpSizeBytes,
+    ...(plan.diskBytes === undefined ? {} : { diskBytes: plan.diskBytes }),
+    ...(settings.nofile === undefined ? {} : { nofile: settings.nofile }),
   };
 }
 

@@ -63,6 +63,7 @@ export function createInstances(d: InstancesDeps): Instances {
     logMaxSize: config.runtime.logMaxSize,
     logMaxFile: config.runtime.logMaxFile,
     stopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
+    nofile: config.runtime.nofile,
     env: config.runtime.env,
     mounts: config.runtime.mounts,
   };

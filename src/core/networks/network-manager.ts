@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BerthError, describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { LABELS, managedLabels } from '../../runtime/labels.js';
@@ -21,6 +22,17 @@ export interface NetworkManagerOptions {
   random?: () => number;
 }
 
+type EgressPolicy = { mode: Plan['egress']; allow: string[] };
+
+function policyOf(plan: Pick<Plan, 'egress' | 'egressAllow'>): EgressPolicy {
+  return { mode: plan.egress, allow: plan.egressAllow };
+}
+
+/** The policy as network labels: recorded with the network, so berth can re-apply its rules at boot. */
+function egressLabels(policy: EgressPolicy): Record<string, string> {
+  return { 'berth.egress': policy.mode, 'berth.egress-allow': policy.allow.join(',') };
+}
+
 // Docker says "overlaps"; Podman (netavark) says "is already used on the host or by another config".
 const OVERLAP = /overlap|address pools have been fully subnetted|already used on the host/i;
 
@@ -38,7 +50,17 @@ export class NetworkManager {
   }
 
   nameFor(tenant: string, plan: Plan): string {
-    return plan.dedicatedNetwork ? this.dedicatedName(tenant) : this.sharedName;
+    return plan.dedicatedNetwork ? this.dedicatedName(tenant) : this.sharedNameFor(plan);
+  }
+
+  /**
+   * Egress is a property of a bridge, so plans with another egress policy than the default
+   * (public, nothing allowed) share a bridge of their own, named after the policy.
+   */
+  sharedNameFor(plan: Pick<Plan, 'egress' | 'egressAllow'>): string {
+    if (plan.egress === 'public' && plan.egressAllow.length === 0) return this.sharedName;
+    const allow = plan.egressAllow.length ? `-${createHash('sha256').update([...plan.egressAllow].sort().join(',')).digest('hex').slice(0, 8)}` : '';
+    return `${this.sharedName}-${plan.egress}${allow}`;
   }
 
   dedicatedName(tenant: string): string {
@@ -46,7 +68,7 @@ export class NetworkManager {
   }
 
   isDedicated(name: string): boolean {
-    return name !== this.sharedName;
+    return name !== this.sharedName && !name.startsWith(`${this.sharedName}-`);
   }
 
   /**
@@ -56,11 +78,12 @@ export class NetworkManager {
    */
   async use<T>(tenant: string, plan: Plan, fn: (network: string) => Promise<T>): Promise<T> {
     if (!plan.dedicatedNetwork) {
-      await this.o.lock.run('net:shared', () => this.ensureShared());
-      return fn(this.sharedName);
+      const name = this.sharedNameFor(plan);
+      await this.o.lock.run(`net:shared:${name}`, () => this.ensureShared(name, policyOf(plan)));
+      return fn(name);
     }
     return this.o.lock.run(`net:${tenant}`, async () => {
-      await this.ensureDedicated(tenant, plan.internalNetwork);
+      await this.ensureDedicated(tenant, plan.internalNetwork, policyOf(plan));
       return fn(this.dedicatedName(tenant));
     });
   }
@@ -84,28 +107,29 @@ export class NetworkManager {
     });
   }
 
-  private async ensureShared(): Promise<void> {
-    const spec = { name: this.sharedName, internal: false, icc: false, labels: managedLabels(this.o.scope, 'network') };
+  private async ensureShared(name: string, egressPolicy: EgressPolicy): Promise<void> {
+    const spec = { name, internal: false, icc: false, labels: { ...managedLabels(this.o.scope, 'network'), ...egressLabels(egressPolicy) }, egressPolicy };
     try {
-      await this.o.runtime.ensureNetwork({ ...spec, ...(this.o.sharedSubnet ? { subnet: this.o.sharedSubnet } : {}) });
+      // The configured subnet is the default bridge's; bridges of other egress policies take the engine's pick.
+      await this.o.runtime.ensureNetwork({ ...spec, ...(this.o.sharedSubnet && name === this.sharedName ? { subnet: this.o.sharedSubnet } : {}) });
     } catch (error) {
-      if (!this.o.sharedSubnet || !OVERLAP.test(describeError(error))) throw error;
+      if (!this.o.sharedSubnet || name !== this.sharedName || !OVERLAP.test(describeError(error))) throw error;
       // Another berth on this engine holds the configured subnet: let the engine pick one.
-      this.o.logger.warn({ network: this.sharedName, subnet: this.o.sharedSubnet }, 'network.sharedSubnet overlaps an existing network; letting the engine choose the subnet');
+      this.o.logger.warn({ network: name, subnet: this.o.sharedSubnet }, 'network.sharedSubnet overlaps an existing network; letting the engine choose the subnet');
       await this.o.runtime.ensureNetwork(spec);
     }
   }
 
-  private async ensureDedicated(tenant: string, internal: boolean): Promise<void> {
+  private async ensureDedicated(tenant: string, internal: boolean, egressPolicy: EgressPolicy): Promise<void> {
     const name = this.dedicatedName(tenant);
     let row = await this.o.repo.get(tenant);
     const tried = new Set<string>();
     if (!row) row = await this.allocate(tenant, name, internal, tried);
-    const labels = { ...managedLabels(this.o.scope, 'network'), [LABELS.tenant]: tenant };
+    const labels = { ...managedLabels(this.o.scope, 'network'), [LABELS.tenant]: tenant, ...egressLabels(egressPolicy) };
     for (let attempt = 0; ; attempt++) {
       try {
         // "Internal" plans get no egress (no NAT out) rather than Docker's `internal`, which would drop the published port.
-        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: false, egress: row.internal !== 1, icc: true, labels });
+        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: false, egress: row.internal !== 1, icc: true, labels, egressPolicy });
         return;
       } catch (error) {
         if (!OVERLAP.test(describeError(error)) || attempt >= 16) throw error;

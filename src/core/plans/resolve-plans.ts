@@ -13,6 +13,12 @@ export interface Plan {
   readOnlyRootfs: boolean;
   dedicatedNetwork: boolean;
   internalNetwork: boolean;
+  /** Size of the /tmp tmpfs. */
+  tmpSizeBytes: number;
+  /** Disk per instance (writable layer limit where supported; workspace alert); undefined: none. */
+  diskBytes?: number;
+  egress: 'all' | 'public' | 'none';
+  egressAllow: string[];
   health: HealthDefaults;
   restart: RestartPolicy;
 }
@@ -34,6 +40,10 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       readOnlyRootfs: p.readOnlyRootfs,
       dedicatedNetwork: p.dedicatedNetwork,
       internalNetwork: p.dedicatedNetwork && p.internalNetwork,
+      tmpSizeBytes: parseMemorySize(p.tmpSize ?? '64MiB') ?? 64 * 1024 ** 2,
+      ...(p.disk === undefined ? {} : { diskBytes: parseMemorySize(p.disk) ?? 0 }),
+      egress: p.egress ?? 'public',
+      egressAllow: p.egressAllow ?? [],
       health: { ...config.health, ...definedOnly(p.health ?? {}) },
       restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
     });

@@ -1,18 +1,46 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 
-/** Builds a dockerode client from berth's `docker.host` setting (unix socket or tcp). */
-export function connectDocker(host: string, timeoutMs = 30_000): Docker {
+/** TLS for a tcp:// engine (docker.tlsVerify / DOCKER_TLS_VERIFY, docker.certPath / DOCKER_CERT_PATH). */
+export interface EngineTls {
+  verify: boolean;
+  /** Holds ca.pem, cert.pem, key.pem; empty: ~/.docker, as the docker CLI does. */
+  certPath: string;
+}
+
+/**
+ * Builds a dockerode client from berth's `docker.host` setting (unix socket or tcp). With
+ * TLS the engine's certificate is checked against ca.pem and berth presents cert.pem/key.pem.
+ * `timeoutMs` is the client's idle timeout; 0 for streams and calls that carry their own deadline.
+ */
+export function connectDocker(host: string, timeoutMs = 30_000, tls?: EngineTls): Docker {
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length), timeout: timeoutMs });
   if (host.startsWith('/')) return new Docker({ socketPath: host, timeout: timeoutMs });
   const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(host);
   if (!match) throw new BerthError('INVALID_CONFIG', `docker.host = ${host}: must be unix:///path, /path or tcp://host:port`);
+  const secure = match[1] === 'https' || Boolean(tls?.verify);
   return new Docker({
     host: match[2],
-    port: match[3] ? Number(match[3]) : 2375,
-    protocol: match[1] === 'https' ? 'https' : 'http',
+    port: match[3] ? Number(match[3]) : secure ? 2376 : 2375,
+    protocol: secure ? 'https' : 'http',
     timeout: timeoutMs,
+    ...(secure && tls?.verify ? readCerts(tls.certPath) : {}),
   });
+}
+
+function readCerts(certPath: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  const dir = certPath || path.join(os.homedir(), '.docker');
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(path.join(dir, file));
+    } catch (error) {
+      throw new BerthError('INVALID_CONFIG', `docker.certPath = ${dir}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); TLS to the engine needs ca.pem, cert.pem and key.pem there`, { cause: error });
+    }
+  };
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
 }
 
 interface EngineError {
@@ -40,6 +68,9 @@ export function engineError(error: unknown, host: string, what = 'object'): Bert
   const detail = e.json?.message ?? e.message ?? String(error);
   if ((e.code && UNREACHABLE.has(e.code)) || /socket hang up|connect E/.test(detail)) {
     return new BerthError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} does not answer (${e.code ?? detail}); start it or set DOCKER_HOST`, { cause: error });
+  }
+  if ((error as Error | undefined)?.name === 'AbortError' || e.code === 'ABORT_ERR') {
+    return new BerthError('TIMEOUT', `the Docker engine at ${host} did not finish the ${what} call within its deadline`, { cause: error });
   }
   if (e.statusCode === 404) {
     if (/no such image|not found: manifest|pull access/i.test(detail)) {

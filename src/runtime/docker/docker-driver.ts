@@ -8,6 +8,12 @@ import type {
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
 import { engineInfo } from './engine-info.js';
+import { execWithTimeout } from './exec-with-timeout.js';
+import { verifyNetwork } from './verify-network.js';
+import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
+import { LABELS } from '../labels.js';
+import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
+import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -23,7 +29,39 @@ export class DockerDriver implements RuntimeDriver {
    * `streams` serves long-lived calls (followed logs, the event stream): it must have no
    * request timeout, or a quiet stream is cut and looks like the engine going away.
    */
-  constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker) {}
+  constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker = docker, private readonly firewall?: EgressFirewall) {}
+
+  /** Re-applies the egress rules of every network of a scope (after a reboot or a firewall reload). */
+  async applyEgressForScope(scope: string): Promise<number> {
+    if (!this.firewall) return 0;
+    let rules = 0;
+    for (const n of await this.listNetworks({ [LABELS.managed]: 'true', [LABELS.scope]: scope })) {
+      // Networks made before egress policies existed get the default, public.
+      rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
+    }
+    return rules;
+  }
+
+  /** Disk use of every container, by id, from one engine disk-usage call. */
+  async diskUsageAll(): Promise<Map<string, DiskUsage>> {
+    try {
+      return await measureAllDiskUsage(this.docker);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** berth's rules of one scope on this host (doctor, /health). */
+  async egressRules(scope: string): Promise<number | undefined> {
+    return this.firewall ? (await this.firewall.list(scope)).length : undefined;
+  }
+
+  private async applyEgress(n: NetworkInfo, policy: NonNullable<NetworkSpec['egressPolicy']>): Promise<number> {
+    if (!this.firewall) return 0;
+    const raw = await this.docker.getNetwork(n.id).inspect() as { Options?: Record<string, string> };
+    const iface = raw.Options?.['com.docker.network.bridge.name'] ?? `br-${n.id.slice(0, 12)}`;
+    return this.firewall.apply(n.labels[LABELS.scope] ?? 'default', n.name, iface, policy);
+  }
 
   /** The last CPU reading per container, the baseline for the next one-shot sample. */
   private readonly cpuSamples = new Map<string, { at: number; total: number; system: number }>();
@@ -32,8 +70,17 @@ export class DockerDriver implements RuntimeDriver {
     throw engineError(error, this.host, what);
   }
 
+  /** Known after the first successful ping; see disk-limits.ts. */
+  private diskLimits: DiskLimitSupport | undefined;
+
+  /** Whether plan `disk` can be enforced on the writable layer (undefined until the engine answered). */
+  diskLimitSupport(): DiskLimitSupport | undefined {
+    return this.diskLimits;
+  }
+
   async ping(): Promise<RuntimeInfo> {
     try {
+      this.diskLimits ??= await detectDiskLimitSupport(this.docker);
       const v = await this.docker.version();
       return engineInfo(v);
     } catch (error) {
@@ -74,7 +121,11 @@ export class DockerDriver implements RuntimeDriver {
           SecurityOpt: ['no-new-privileges:true'],
           Privileged: false,
           ReadonlyRootfs: spec.readOnlyRootfs,
-          ...(spec.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' } } : {}),
+          // Zombies are reaped inside the PID limit; /tmp is scratch, never a place to run code from.
+          Init: true,
+          Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.tmpSizeBytes ?? 64 * 1024 ** 2}` },
+          Ulimits: [{ Name: 'nofile', Soft: spec.nofile ?? 8192, Hard: spec.nofile ?? 8192 }],
+          ...(spec.diskBytes && this.diskLimits?.supported ? { StorageOpt: { size: String(spec.diskBytes) } } : {}),
           PortBindings: { [port]: [{ HostIp: spec.bindAddress, HostPort: String(spec.hostPort) }] },
           NetworkMode: spec.network,
           Mounts: [
@@ -87,6 +138,11 @@ export class DockerDriver implements RuntimeDriver {
       });
       return container.id;
     } catch (error) {
+      if (spec.diskBytes && this.diskLimits?.supported && storageOptRefused(error)) {
+        // overlay2 on xfs without pquota: say so once, and create without the limit.
+        this.diskLimits = { supported: false, detail: `the engine refused a writable-layer size limit: ${String((error as Error).message).slice(0, 200)}` };
+        return this.createContainer(spec);
+      }
       const e = engineError(error, this.host, 'image');
       if (e.code === 'CONTAINER_NOT_FOUND' || e.code === 'IMAGE_NOT_FOUND') {
         throw new BerthError('IMAGE_NOT_FOUND', `image ${spec.image} is not present on the engine; berth does not pull or build images implicitly`, { cause: error });
@@ -106,7 +162,8 @@ export class DockerDriver implements RuntimeDriver {
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      // The engine waits up to t seconds before SIGKILL: the call's deadline is that plus a margin.
+      await this.streams.getContainer(id).stop({ t: timeoutSeconds, abortSignal: stopDeadline(timeoutSeconds) });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 304) return; // already stopped
       this.fail(error, 'container');
@@ -115,7 +172,7 @@ export class DockerDriver implements RuntimeDriver {
 
   async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).restart({ t: timeoutSeconds });
+      await this.streams.getContainer(id).restart({ t: timeoutSeconds, abortSignal: stopDeadline(timeoutSeconds) });
     } catch (error) {
       this.fail(error, 'container');
     }
@@ -261,6 +318,7 @@ export class DockerDriver implements RuntimeDriver {
         networkRxBytes: net.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
         networkTxBytes: net.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
         pids: s.pids_stats?.current ?? 0,
+        ...(await measureDiskUsage(this.docker, id).catch(() => ({ writableLayerBytes: null, workspaceBytes: null }))),
       };
     } catch (error) {
       this.fail(error, 'container');
@@ -268,51 +326,20 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult> {
-    let exec: Docker.Exec;
-    let stream: Readable;
     try {
-      exec = await this.docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, ...(options.user ? { User: options.user } : {}) });
-      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+      // A timed-out exec is killed inside the container, never through a host PID.
+      return await execWithTimeout(this.docker.getContainer(id), argv, options, this.streams.getContainer(id));
     } catch (error) {
       this.fail(error, 'container');
     }
-    let output = '';
-    let truncated = false;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stream.destroy();
-    }, options.timeoutMs);
-    try {
-      for await (const { chunk } of demuxStream(stream)) {
-        if (output.length < options.outputLimitBytes) output += chunk.toString('utf8');
-        else truncated = true;
-      }
-    } catch {
-      // A destroyed stream (timeout) ends the read; the outcome is decided below.
-    } finally {
-      clearTimeout(timer);
-    }
-    if (output.length > options.outputLimitBytes) {
-      output = output.slice(0, options.outputLimitBytes);
-      truncated = true;
-    }
-    const info = await exec.inspect().catch(() => undefined);
-    if (timedOut && info?.Running && info.Pid > 0) {
-      // The Engine API cannot kill an exec; when the engine is local its Pid is in our PID
-      // namespace and berth (root beside the engine) can end it.
-      try {
-        process.kill(info.Pid, 'SIGKILL');
-      } catch {
-        // Not local or already gone: recorded as timed out either way.
-      }
-    }
-    return { exitCode: timedOut ? null : (info?.ExitCode ?? null), output, truncated, timedOut };
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
-    const existing = await this.inspectNetwork(spec.name);
-    if (existing) return existing;
+    const existing = await this.inspectNetwork(spec.name, spec);
+    if (existing) {
+      if (spec.egressPolicy) await this.applyEgress(existing, spec.egressPolicy);
+      return existing;
+    }
     try {
       await this.docker.createNetwork({
         Name: spec.name,
@@ -329,14 +356,17 @@ export class DockerDriver implements RuntimeDriver {
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) this.fail(error, 'network');
     }
-    const made = await this.inspectNetwork(spec.name);
+    // Verified too: a racing creator (another berth, a person) may have won the name.
+    const made = await this.inspectNetwork(spec.name, spec);
     if (!made) throw new BerthError('RUNTIME_ERROR', `network ${spec.name} vanished right after it was created`);
+    if (spec.egressPolicy) await this.applyEgress(made, spec.egressPolicy);
     return made;
   }
 
-  private async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+  private async inspectNetwork(name: string, verifyAgainst?: NetworkSpec): Promise<NetworkInfo | undefined> {
     try {
       const n = await this.docker.getNetwork(name).inspect();
+      if (verifyAgainst) verifyNetwork(n, verifyAgainst);
       return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
@@ -346,7 +376,10 @@ export class DockerDriver implements RuntimeDriver {
 
   async removeNetwork(name: string): Promise<void> {
     try {
+      const scope = this.firewall ? (await this.inspectNetwork(name))?.labels[LABELS.scope] : undefined;
       await this.docker.getNetwork(name).remove();
+      // Its rules go with it (only berth's own, found by their tag).
+      if (this.firewall && scope) await this.firewall.remove(scope, name);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return;
       this.fail(error, 'network');
@@ -425,6 +458,11 @@ export class DockerDriver implements RuntimeDriver {
       stream.destroy();
     }
   }
+}
+
+/** A stop or restart may take its own timeout; beyond it plus a margin the engine is stuck. */
+export function stopDeadline(timeoutSeconds: number, marginSeconds = 30): AbortSignal {
+  return AbortSignal.timeout((timeoutSeconds + marginSeconds) * 1000);
 }
 
 function validTime(value: string | undefined): string | null {

@@ -1357,6 +1357,8 @@ export interface paths {
                             networkRxBytes: number;
                             networkTxBytes: number;
                             pids: number;
+                            writableLayerBytes?: number | null;
+                            workspaceBytes?: number | null;
                         };
                     };
                 };
