@@ -24,6 +24,7 @@ chmod +x dist/src/cli/bin.js
 step "lint";           npm run -s lint
 step "typecheck";      npm run -s typecheck
 step "images";         bash images/build-test-agent.sh
+bash images/build-s6-agent.sh
 step "unit tests";     npx vitest run --project unit
 step "integration tests (SQLite)";   BERTH_TEST_STORE=sqlite npx vitest run --project integration
 step "integration tests (Postgres)"; BERTH_TEST_STORE=postgres npx vitest run --project integration

@@ -3,10 +3,11 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
   ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo,
-  NetworkSpec, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
+  NetworkSpec, PathEntry, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
+import { readArchive } from './read-archive.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -290,6 +291,10 @@ export class DockerDriver implements RuntimeDriver {
       }
     }
     return { exitCode: timedOut ? null : (info?.ExitCode ?? null), output, truncated, timedOut };
+  }
+
+  readPath(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined> {
+    return readArchive(this.docker, this.host, id, path, options);
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
