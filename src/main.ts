@@ -7,6 +7,8 @@ import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
 import { instanceRoutes } from './api/routes/instances.js';
+import { serviceRoutes } from './api/routes/services.js';
+import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
 import { createInstances } from './core/instances/create-instances.js';
@@ -168,6 +170,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   for (const service of services) await phase(logger, service.name, () => service.start());
 
+  // s6 services inside containers, through the Engine API only.
+  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
+
   // Phase: HTTP.
   const routes: RouteModule[] = [
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
@@ -177,6 +182,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
+    serviceRoutes({ supervision, runtime, clock }),
     gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });

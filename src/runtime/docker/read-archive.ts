@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { extract, type Headers } from 'tar-stream';
+import { extract, type Header } from 'tar-stream';
 import type { PathEntry, ReadPathOptions } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 
-function entryType(type: Headers['type']): PathEntry['type'] {
+function entryType(type: Header['type']): PathEntry['type'] {
   if (type === 'file' || type === 'contiguous-file') return 'file';
   if (type === 'directory') return 'directory';
   if (type === 'symlink') return 'symlink';
@@ -43,7 +43,8 @@ export async function readArchive(docker: Docker, host: string, id: string, path
       const keep = type === 'file' && entries.length < max && (options.keep?.(path) ?? false);
       const chunks: Buffer[] = [];
       let kept = 0;
-      body.on('data', (chunk: Buffer) => {
+      body.on('data', (data: unknown) => {
+        const chunk = data as Buffer;
         if (!keep) return;
         chunks.push(chunk);
         kept += chunk.length;
