@@ -30,7 +30,8 @@ export async function readArchive(docker: Docker, host: string, id: string, path
   } catch (error) {
     const e = error as { statusCode?: number; json?: { message?: string } | null; message?: string };
     const detail = e.json?.message ?? e.message ?? '';
-    if (e.statusCode === 404 && !/no such container/i.test(detail)) return undefined;
+    // dockerode words every 404 as "no such container"; the engine's own text tells a missing path apart.
+    if (e.statusCode === 404 && /could not find the file|no such file/i.test(detail)) return undefined;
     throw engineError(error, host, 'container');
   }
   const entries: PathEntry[] = [];
