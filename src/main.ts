@@ -8,6 +8,7 @@ import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
 import { instanceRoutes } from './api/routes/instances.js';
 import { serviceRoutes } from './api/routes/services.js';
+import { ServiceHealth } from './core/supervision/service-health.js';
 import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
@@ -147,7 +148,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     webhooks: config.alerts.webhooks, clock, logger: logger.child({ component: 'alerts' }),
     onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
   });
+  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
+  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
   const monitor = new Monitor({
+    serviceCheck: (target) => serviceHealth.check(target),
     config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, clock, logger: logger.child({ component: 'monitor' }),
   });
   if (config.monitor.enabled) {
@@ -170,10 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   for (const service of services) await phase(logger, service.name, () => service.start());
 
-  // s6 services inside containers, through the Engine API only.
-  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
-
-  // Phase: HTTP.
+  // Phase: HTTP. (supervision: s6 services inside containers, through the Engine API only.)
   const routes: RouteModule[] = [
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
