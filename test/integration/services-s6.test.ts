@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { createInstance, until, type ErrorBody } from '../helpers/instances.js';
+import { runBerth } from '../helpers/cli.js';
 import { act, execIn, pidAlive, serviceOf, type Service } from '../helpers/supervision.js';
 import { startTestDaemon, uniqueScope, type TestDaemon } from '../helpers/test-daemon.js';
 
@@ -170,5 +171,36 @@ describe(`s6 service supervision (${testEnv.store})`, () => {
     const mine = await td.api<{ items: Supervised[] }>('GET', '/v1/containers', undefined, tok);
     expect(mine.body.items.map((c) => c.name)).toEqual(['s6a']);
     expect((await serviceOf(td, '/v1/instances/s6b', 'web')).body.state).toBe('up');
+  });
+
+  it('CLI: berth services, berth service restart --wait, berth service logs, all with --json', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_URL: td.url, BERTH_TOKEN: td.token, NO_COLOR: '1' };
+    const table = await runBerth(['services', 's6a'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/NAME\s+STATE\s+PID\s+UPTIME\s+READY/i);
+    expect(table.stdout).toMatch(/ticker\s+up\s+\d+/);
+    const json = JSON.parse((await runBerth(['services', 's6a', '--json'], env)).stdout) as ServiceList;
+    const before = json.items.find((x) => x.name === 'ticker')!;
+    const all = await runBerth(['services'], env);
+    expect(all.stdout).toMatch(/stack\s+registered/);
+
+    const restarted = await runBerth(['service', 'restart', 's6a', 'ticker', '--wait', '20', '--json'], env);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const after = JSON.parse(restarted.stdout) as Service;
+    expect(after).toMatchObject({ name: 'ticker', state: 'up', settled: true });
+    expect(after.pid).not.toBe(before.pid);
+    const human = await runBerth(['service', 'down', 's6a', 'ticker', '--wait'], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout + human.stderr).toMatch(/s6a\/ticker: down/);
+    expect((await runBerth(['service', 'up', 's6a', 'ticker', '--wait'], env)).code).toBe(0);
+
+    const logs = await runBerth(['service', 'logs', 's6a', 'ticker', '--tail', '2', '--json'], env);
+    expect(logs.code, logs.stderr).toBe(0);
+    const lines = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: string; text: string });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.text).toMatch(/^tick \d+$/);
+    const missing = await runBerth(['service', 'up', 's6a', 'nope'], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('"nope"');
   });
 });
