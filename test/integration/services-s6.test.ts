@@ -203,4 +203,14 @@ describe(`s6 service supervision (${testEnv.store})`, () => {
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('"nope"');
   });
+
+  it('OpenAPI documents the routes, with examples', async () => {
+    const doc = (await td.api<{ paths: Record<string, Record<string, { summary?: string; requestBody?: unknown }>>; components: { schemas: Record<string, { example?: unknown; examples?: unknown }> } }>('GET', '/openapi.json', undefined, null)).body;
+    for (const p of ['/v1/containers', '/v1/containers/{container}/services', '/v1/instances/{idOrName}/services', '/v1/instances/{idOrName}/services/{service}',
+      '/v1/instances/{idOrName}/services/{service}/actions', '/v1/containers/{container}/services/{service}/logs']) {
+      expect(doc.paths[p], p).toBeDefined();
+    }
+    expect(doc.paths['/v1/instances/{idOrName}/services/{service}/actions']?.post?.summary).toMatch(/up, down, restart/);
+    expect(JSON.stringify(doc.components.schemas.Service)).toContain('up (pid 294) 12 seconds');
+  });
 });
