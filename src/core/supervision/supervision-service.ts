@@ -82,7 +82,7 @@ export class SupervisionService {
   private async describe(target: SupervisionTarget): Promise<SupervisedContainer | undefined> {
     const base = { name: target.name, kind: target.kind, instance: target.instanceId, tenant: target.tenant };
     try {
-      const at = await this.call(() => this.locator.locate(target));
+      const at = await this.call(() => this.locator.locate(target, true));
       return { ...base, containerId: at.containerId, engineState: at.engineState, supervisor: 's6', scanDir: at.scanDir, serviceCount: at.services.length };
     } catch (error) {
       if (!(error instanceof BerthError) || error.code === 'RUNTIME_UNAVAILABLE') throw error;

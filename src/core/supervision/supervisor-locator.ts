@@ -13,7 +13,12 @@ export interface Located {
 interface Detection {
   startedAt: string | null;
   scanDir: string | null;
+  /** The last full read, for summaries that may be a few seconds old (GET /v1/containers). */
+  last?: { at: number; services: ScannedService[] };
 }
+
+/** How old a cached read may be for a summary (service counts). */
+const SUMMARY_MAX_AGE_MS = 10_000;
 
 /**
  * Finds a target's container and its s6 scan directory. Detection (which directory holds
@@ -25,7 +30,8 @@ export class SupervisorLocator {
 
   constructor(private readonly runtime: RuntimeDriver, private readonly scanDirs: readonly string[], private readonly now: () => number) {}
 
-  async locate(target: SupervisionTarget): Promise<Located> {
+  /** `summary`: a read up to a few seconds old will do (counts, not states). */
+  async locate(target: SupervisionTarget, summary = false): Promise<Located> {
     const info = target.containerRef ? await this.runtime.inspectContainer(target.containerRef) : undefined;
     if (!info) {
       throw new BerthError('CONTAINER_NOT_FOUND', `${target.kind === 'instance' ? 'instance' : 'container'} ${target.name} has no container on the engine`);
@@ -36,11 +42,17 @@ export class SupervisorLocator {
     const cached = this.cache.get(info.id);
     if (cached && cached.startedAt === info.startedAt) {
       if (!cached.scanDir) throw noSupervisor(target);
+      if (summary && cached.last && this.now() - cached.last.at < SUMMARY_MAX_AGE_MS) {
+        return { containerId: info.id, engineState: info.state, scanDir: cached.scanDir, services: cached.last.services };
+      }
       const services = await readScanDir(this.runtime, info.id, cached.scanDir, this.now);
-      if (services && services.length > 0) return { containerId: info.id, engineState: info.state, scanDir: cached.scanDir, services };
+      if (services && services.length > 0) {
+        cached.last = { at: this.now(), services };
+        return { containerId: info.id, engineState: info.state, scanDir: cached.scanDir, services };
+      }
     }
     const found = await this.detect(info.id, target.scanDir);
-    this.cache.set(info.id, { startedAt: info.startedAt, scanDir: found?.scanDir ?? null });
+    this.cache.set(info.id, { startedAt: info.startedAt, scanDir: found?.scanDir ?? null, ...(found ? { last: { at: this.now(), services: found.services } } : {}) });
     if (this.cache.size > 5000) this.cache.delete(this.cache.keys().next().value!);
     if (!found) throw noSupervisor(target);
     return { containerId: info.id, engineState: info.state, ...found };
