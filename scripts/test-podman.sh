@@ -45,11 +45,14 @@ if ! answers; then
 fi
 podman version --format 'podman {{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || true
 
-step "test image into podman storage"
+step "test images into podman storage"
 docker image inspect berth/test-agent:local >/dev/null 2>&1 || bash images/build-test-agent.sh
-if [ "$(docker image inspect -f '{{.Id}}' berth/test-agent:local)" != "$(podman image inspect -f '{{.Id}}' berth/test-agent:local 2>/dev/null || true)" ]; then
-  docker save berth/test-agent:local | podman load -q
-fi
+docker image inspect berth/s6-agent:local >/dev/null 2>&1 || bash images/build-s6-agent.sh
+for image in berth/test-agent:local berth/s6-agent:local; do
+  if [ "$(docker image inspect -f '{{.Id}}' "$image")" != "$(podman image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)" ]; then
+    docker save "$image" | podman load -q
+  fi
+done
 
 step "lifecycle, monitor and jobs tests on podman (SQLite)"
 # One file at a time: timing-sensitive monitor tests on a busy 2-core machine.

@@ -26,7 +26,7 @@ step "build";          npm run -s build
 chmod +x dist/src/cli/bin.js
 step "lint";           npm run -s lint
 step "typecheck";      npm run -s typecheck
-step "images";         bash images/build-test-agent.sh
+step "images";         bash images/build-test-agent.sh; bash images/build-s6-agent.sh
 
 export BERTH_TEST_RESULTS="$PWD/.test-results"
 rm -rf "$BERTH_TEST_RESULTS"; mkdir -p "$BERTH_TEST_RESULTS"

@@ -7,6 +7,9 @@ import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
 import { instanceRoutes } from './api/routes/instances.js';
+import { serviceRoutes } from './api/routes/services.js';
+import { ServiceHealth } from './core/supervision/service-health.js';
+import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
 import { createInstances } from './core/instances/create-instances.js';
@@ -166,7 +169,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     webhooks: config.alerts.webhooks, clock, logger: logger.child({ component: 'alerts' }),
     onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
   });
+  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
+  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
   const monitor = new Monitor({
+    serviceCheck: (target) => serviceHealth.check(target),
     config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, clock, logger: logger.child({ component: 'monitor' }),
   });
   if (config.monitor.enabled) {
@@ -196,7 +202,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const service of services) await phase(logger, service.name, () => service.start());
   diskWatch.start();
 
-  // Phase: HTTP.
+  // Phase: HTTP. (supervision: s6 services inside containers, through the Engine API only.)
   const routes: RouteModule[] = [
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
@@ -207,6 +213,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     jobRoutes(scheduling.jobs, scheduling.scheduler),
     uiSessionRoutes({ tokens: tokens!, now: () => clock.now() }),
     imageRoutes(config.runtime.defaultImage, config.runtime.allowedImages),
+    serviceRoutes({ supervision, runtime, clock }),
     gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });

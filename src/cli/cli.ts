@@ -10,6 +10,7 @@ import { registerJobCommands } from './commands/jobs.js';
 import { registerLifecycleCommands } from './commands/lifecycle.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerServiceCommands } from './commands/services.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUiCommand } from './commands/ui.js';
@@ -57,6 +58,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerStatsCommand(program, io);
   registerEventsCommand(program, io);
   registerDockerCommands(program, io);
+  registerServiceCommands(program, io);
   registerTokenCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);

@@ -75,6 +75,17 @@ export const WebhookSchema = Type.Object({
   events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered', 'disk-exceeded'] }),
 }, { additionalProperties: false });
 
+/** A container berth did not create whose s6 services it supervises (e.g. a compose service). */
+export const SupervisedContainerSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }),
+  /** The engine's container name or id. */
+  container: Type.String({ minLength: 1 }),
+  /** Empty: detected like an instance's. */
+  scanDir: Type.String({ default: '', pattern: '^(/.*)?$' }),
+  /** Display labels by service name. */
+  labels: Type.Record(Type.String(), Type.String(), { default: {} }),
+}, { additionalProperties: false });
+
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ default: './data', minLength: 1 }),
   server: Type.Object({
@@ -154,6 +165,15 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   alerts: Type.Object({
     webhooks: Type.Array(WebhookSchema, { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  supervision: Type.Object({
+    /** s6 scan directories tried in order on a container; the first with supervised services wins. */
+    scanDirs: Type.Array(Type.String({ pattern: '^/' }), { default: ['/run/service', '/var/run/s6/services', '/run/s6-rc/servicedirs', '/etc/s6/services', '/etc/service', '/service'] }),
+    /** Where services log through s6-log: `<logDir>/<service>/current`. */
+    logDir: Type.String({ default: '/var/log', pattern: '^/' }),
+    /** Upper bound for `?timeout=` on service actions. */
+    actionTimeoutSeconds: Seconds(30, 1),
+    containers: Type.Array(SupervisedContainerSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
   log: Type.Object({
     level: Type.Union([LogLevel], { default: 'info' }),

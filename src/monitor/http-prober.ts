@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 
-export type ProbeFailure = 'status' | 'timeout' | 'refused' | 'reset' | 'error';
+export type ProbeFailure = 'status' | 'timeout' | 'refused' | 'reset' | 'error' | 'service';
 
 export interface ProbeResult {
   ok: boolean;

@@ -30,6 +30,8 @@ export interface MonitorOptions {
   metrics: MonitorMetrics;
   clock: Clock;
   logger: Logger;
+  /** Checks an instance's critical s6 services (health.services); a problem fails the probe. */
+  serviceCheck?: (target: { id: string; name: string; tenant: string; containerId: string; health: string }) => Promise<string | null>;
   /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
   startProbeIntervalMs?: number;
   random?: () => number;
@@ -244,7 +246,14 @@ export class Monitor implements Service {
     if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id)) return;
     const { containerId } = t.row;
     const run = t.probe;
-    const result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
+    let result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
+    if (result.ok && this.o.serviceCheck) {
+      const problem = await this.o.serviceCheck({ ...t.row, containerId }).catch((error: unknown) => {
+        this.o.logger.debug({ instance: t.row.name, reason: describeError(error) }, 'critical services not checked');
+        return null;
+      });
+      if (problem) result = { ...result, ok: false, failure: 'service', error: problem };
+    }
     this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
     if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
     if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state !== 'running') return;

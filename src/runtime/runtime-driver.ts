@@ -99,6 +99,25 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** One entry of a path read from inside a container (see RuntimeDriver.readPath). */
+export interface PathEntry {
+  /** Relative to the path read; '' is the path itself. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  linkTarget: string | null;
+  /** File contents when `keep` accepted the entry: its last `maxFileBytes` bytes. */
+  data: Buffer | null;
+}
+
+export interface ReadPathOptions {
+  /** Which files' contents to keep (by relative path); none when absent. */
+  keep?: (path: string) => boolean;
+  maxFileBytes: number;
+  /** Stop after this many entries (a guard against huge trees). */
+  maxEntries?: number;
+}
+
 export interface NetworkSpec {
   name: string;
   /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
@@ -157,6 +176,12 @@ export interface RuntimeDriver {
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   stats(id: string): Promise<ContainerStats>;
   exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult>;
+  /**
+   * Reads a file or directory tree inside a container without running anything in it (the
+   * engine's archive endpoint); undefined when the path does not exist. Optional: a driver
+   * without it cannot supervise services inside containers.
+   */
+  readPath?(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined>;
 
   ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
   removeNetwork(name: string): Promise<void>;

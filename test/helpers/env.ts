@@ -6,5 +6,7 @@ export const testEnv = {
   /** A Postgres server where the `berth` role may create databases. */
   pgAdminUrl: process.env.BERTH_TEST_PG_URL ?? 'postgres://berth:berth@127.0.0.1:5432/postgres',
   image: process.env.BERTH_TEST_IMAGE ?? 'berth/test-agent:local',
+  /** An image running s6-svscan with three services (images/build-s6-agent.sh). */
+  s6Image: process.env.BERTH_TEST_S6_IMAGE ?? 'berth/s6-agent:local',
   root: new URL('../../', import.meta.url).pathname,
 };

@@ -17,4 +17,9 @@ export default async function setup(): Promise<void> {
   } catch {
     throw new Error(`image ${testEnv.image} is missing. Build it offline with \`bash images/build-test-agent.sh\`.`);
   }
+  try {
+    await rawDocker().getImage(testEnv.s6Image).inspect();
+  } catch {
+    throw new Error(`image ${testEnv.s6Image} is missing. Build it offline with \`bash images/build-s6-agent.sh\`.`);
+  }
 }

@@ -17,6 +17,7 @@ export const HealthSchema = Type.Object({
   failureThreshold: Type.Integer(),
   successThreshold: Type.Integer(),
   startPeriodSeconds: Type.Number(),
+  services: Type.Optional(Type.Array(Type.String(), { description: 'Critical s6 services' })),
 }, { $id: 'HealthSpec', title: 'HealthSpec' });
 
 export const InstanceSchema = Type.Object({
@@ -70,6 +71,9 @@ export const CreateInstanceBody = Type.Object({
     failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     successThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     startPeriodSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400 })),
+    services: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$' }), {
+      maxItems: 32, description: 'Critical s6 services: the instance is unhealthy while one is down or flapping',
+    })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 

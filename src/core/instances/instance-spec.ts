@@ -61,6 +61,12 @@ export function normalizeSpec(input: CreateInstanceInput, d: SpecDefaults): Inst
     if (!(Number.isFinite(health[key]) && health[key] > 0)) throw BerthError.invalid(`health.${key}`, 'must be a positive number');
   }
   if (!(Number.isFinite(health.startPeriodSeconds) && health.startPeriodSeconds >= 0)) throw BerthError.invalid('health.startPeriodSeconds', 'must be zero or more');
+  if (health.services !== undefined) {
+    if (!Array.isArray(health.services) || health.services.length > 32) throw BerthError.invalid('health.services', 'must be a list of at most 32 service names');
+    health.services.forEach((s, i) => {
+      if (typeof s !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/.test(s)) throw BerthError.invalid(`health.services.${i}`, 'must be an s6 service name');
+    });
+  }
 
   return { tenant, name, plan: plan.name, image, command, env, secrets, port, health };
 }

@@ -15,6 +15,8 @@ export interface HealthSpec {
   failureThreshold: number;
   successThreshold: number;
   startPeriodSeconds: number;
+  /** Critical s6 services inside the container: one down or flapping makes the instance unhealthy. */
+  services?: string[];
 }
 
 /** An instance as the API shows it: never secret values, only their names. */

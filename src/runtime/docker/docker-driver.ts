@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
   ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo,
-  NetworkSpec, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
+  NetworkSpec, PathEntry, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
@@ -14,6 +14,7 @@ import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
 import { LABELS } from '../labels.js';
 import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
+import { readArchive } from './read-archive.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -332,6 +333,10 @@ export class DockerDriver implements RuntimeDriver {
     } catch (error) {
       this.fail(error, 'container');
     }
+  }
+
+  readPath(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined> {
+    return readArchive(this.docker, this.host, id, path, options);
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
