@@ -29,6 +29,7 @@ import { TokenService } from './core/tokens/token-service.js';
 import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
+import { createSwarmDriver } from './runtime/swarm/create-swarm-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -110,8 +111,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Phase: runtime — degraded (not fatal) when no engine answers.
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
+  // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
+  const engine: RuntimeDriver = config.runtime.driver === 'swarm'
+    ? createSwarmDriver(config)
+    : new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0));
   const runtime: RuntimeDriver = instrumentRuntime(
-    new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
+    engine,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
   );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);

@@ -51,6 +51,8 @@ export const PlanSchema = Type.Object({
   internalNetwork: Type.Boolean({ default: false }),
   health: Type.Optional(overridesOf(HealthDefaultsSchema)),
   restart: Type.Optional(overridesOf(RestartPolicySchema)),
+  /** runtime.driver swarm: where this plan's instances may run, as Swarm constraints (node.labels.gpu==true). */
+  placement: Type.Optional(Type.Object({ constraints: Type.Array(Type.String({ minLength: 3 }), { default: [] }) }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 export const MountSchema = Type.Object({
@@ -97,6 +99,14 @@ export const ConfigSchema = Type.Object({
     stopTimeoutSeconds: Seconds(10, 0),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  swarm: Type.Object({
+    /** host: the port is published on the node running the task (probes go to that node's address); ingress: the routing mesh, every node. */
+    publishMode: Type.Union([Type.Literal('host'), Type.Literal('ingress')], { default: 'host' }),
+    /** Node hostname → that node's engine (unix:///… or tcp://…), for exec jobs, stats and workspace volumes. */
+    nodeEngines: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^(unix|tcp|http|https)://' }), { default: {} }),
+    /** How long start and restart wait for a task to run before saying why it does not. */
+    startTimeoutSeconds: Seconds(90, 1),
   }, { additionalProperties: false, default: {} }),
   network: Type.Object({
     /** The shared bridge (inter-container traffic disabled) used by plans without a dedicated network. */

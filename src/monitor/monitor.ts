@@ -244,7 +244,7 @@ export class Monitor implements Service {
     if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id)) return;
     const { containerId } = t.row;
     const run = t.probe;
-    const result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
+    const result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs, this.o.runtime.probeAddress?.(containerId));
     this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
     if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
     if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state !== 'running') return;

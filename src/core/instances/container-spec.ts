@@ -79,6 +79,8 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     logMaxSize: settings.logMaxSize,
     logMaxFile: settings.logMaxFile,
     stopTimeoutSeconds: settings.stopTimeoutSeconds,
+    secretKeys: Object.keys(secrets),
+    ...(plan.constraints.length ? { placement: { constraints: plan.constraints } } : {}),
   };
 }
 

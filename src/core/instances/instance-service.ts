@@ -69,7 +69,14 @@ export class InstanceService {
   }
 
   private view(row: InstanceRow): Instance {
-    return toInstance(row, this.o.bindAddress);
+    const view = toInstance(row, this.o.bindAddress);
+    // On a cluster: the node running it, and its URL at that node's address.
+    if (row.container_id && this.o.runtime.nodeOf) {
+      view.node = this.o.runtime.nodeOf(row.container_id) ?? null;
+      const address = this.o.runtime.probeAddress?.(row.container_id);
+      if (address && row.host_port) view.url = `http://${address}:${row.host_port}`;
+    }
+    return view;
   }
 
   private now(): string {

@@ -15,6 +15,8 @@ export interface Plan {
   internalNetwork: boolean;
   health: HealthDefaults;
   restart: RestartPolicy;
+  /** Swarm placement constraints; empty on one host. */
+  constraints: string[];
 }
 
 export type PlanCatalog = ReadonlyMap<string, Plan>;
@@ -36,6 +38,7 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       internalNetwork: p.dedicatedNetwork && p.internalNetwork,
       health: { ...config.health, ...definedOnly(p.health ?? {}) },
       restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
+      constraints: p.placement?.constraints ?? [],
     });
   }
   return out;
