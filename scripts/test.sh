@@ -27,3 +27,4 @@ step "images";         bash images/build-test-agent.sh
 step "unit tests";     npx vitest run --project unit
 step "integration tests (SQLite)";   BERTH_TEST_STORE=sqlite npx vitest run --project integration
 step "integration tests (Postgres)"; BERTH_TEST_STORE=postgres npx vitest run --project integration
+step "swarm tests (a real multi-node cluster)"; bash scripts/test-swarm.sh

@@ -89,7 +89,7 @@ export class ClusterView {
       return {
         id: s.ID,
         name: s.Spec.Name,
-        image: s.Spec.TaskTemplate.ContainerSpec?.Image ?? '',
+        image: s.Spec.Labels?.['berth.image-ref'] ?? s.Spec.TaskTemplate.ContainerSpec?.Image ?? '',
         state,
         labels: s.Spec.Labels ?? {},
         createdAt: s.CreatedAt ?? null,

@@ -15,13 +15,17 @@ export function createSwarmDriver(config: Pick<BerthConfig, 'docker' | 'swarm' |
     }
   }
   const nodeEngines = new Map<string, DockerDriver>();
+  const nodeClients = new Map<string, ReturnType<typeof connectDocker>>();
   for (const [hostname, url] of Object.entries(config.swarm.nodeEngines)) {
-    nodeEngines.set(hostname, new DockerDriver(connectDocker(url), url, connectDocker(url, 0)));
+    const client = connectDocker(url);
+    nodeClients.set(hostname, client);
+    nodeEngines.set(hostname, new DockerDriver(client, url, connectDocker(url, 0)));
   }
   const host = config.docker.host;
   return new SwarmDriver(connectDocker(host), host, connectDocker(host, 0), {
     publishMode: config.swarm.publishMode,
     nodeEngines,
+    nodeClients,
     startTimeoutMs: config.swarm.startTimeoutSeconds * 1000,
   });
 }

@@ -17,11 +17,15 @@ export interface SwarmOptions {
   publishMode: PublishMode;
   /** Node hostname → a DockerDriver on that node's engine (exec, stats, volumes). */
   nodeEngines: Map<string, DockerDriver>;
+  /** The same engines as raw clients (image ids). */
+  nodeClients: Map<string, Docker>;
   /** How long start/restart wait for the task to run before saying why it does not. */
   startTimeoutMs: number;
   pollMs?: number;
 }
 
+/** The image as the instance named it (the spec runs it by id). */
+const IMAGE_LABEL = 'berth.image-ref';
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -78,12 +82,28 @@ export class SwarmDriver implements RuntimeDriver {
     await this.checkPlacement(spec.placement?.constraints ?? []);
     const secrets = await this.ensureSecrets(spec);
     const volumeLabels = this.volumeLabels.get(spec.volumes[0]?.name ?? '') ?? {};
+    const imageId = await this.imageId(spec.image);
     try {
-      const made = (await this.docker.createService(serviceSpec(spec, secrets, this.o.publishMode, volumeLabels) as unknown as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
+      const made = (await this.docker.createService(serviceSpec({ ...spec, image: imageId, labels: { ...spec.labels, [IMAGE_LABEL]: spec.image } }, secrets, this.o.publishMode, volumeLabels) as unknown as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
       return made.id ?? made.ID ?? '';
     } catch (error) {
       this.fail(error, 'service');
     }
+  }
+
+  /**
+   * The image's id on the nodes. A service names its image by id: a node then uses its local
+   * copy without asking a registry (by tag, every task start first tries a pull, which without
+   * a registry costs ~20 s), and every node runs the very same image.
+   */
+  private async imageId(image: string): Promise<string> {
+    if (/^sha256:[0-9a-f]{64}$/.test(image)) return image;
+    const clients = this.o.nodeClients.size ? [...this.o.nodeClients.values()] : [this.docker];
+    for (const client of clients) {
+      const id = await client.getImage(image).inspect().then((i) => i.Id, () => undefined);
+      if (id) return id;
+    }
+    throw new BerthError('IMAGE_NOT_FOUND', `image ${image} is on no node berth can reach; load it with \`berth nodes load-image ${image}\` (berth never pulls implicitly)`);
   }
 
   /** A placement no ready, active node satisfies is refused before any service is made. */
@@ -146,10 +166,11 @@ export class SwarmDriver implements RuntimeDriver {
       await this.waitRunning(s.ID);
       return;
     }
-    // Scaled to 1 already but its task ended (restart policy none): a forced update makes a new one.
+    // With restart policy none Swarm makes no task on a plain 0 → 1 scale, nor for a slot
+    // whose task ended: a forced update (a new task template version) always makes one.
     await this.update(s, (spec) => {
       spec.Mode = { Replicated: { Replicas: 1 } };
-      if (replicasOf(s) === 1) spec.TaskTemplate.ForceUpdate = (s.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+      spec.TaskTemplate.ForceUpdate = (s.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
     });
     await this.waitRunning(s.ID, before?.ID);
   }
