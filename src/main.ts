@@ -16,6 +16,7 @@ import { Reconciler } from './reconciler/reconciler.js';
 import { RestartOnExit } from './reconciler/exit-handler.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
+import { nodeRoutes } from './api/routes/nodes.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
@@ -30,6 +31,7 @@ import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
 import { createSwarmDriver } from './runtime/swarm/create-swarm-driver.js';
+import type { SwarmDriver } from './runtime/swarm/swarm-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -112,9 +114,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const monitorRepo = new MonitorRepo(store.db, () => clock.now());
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
   // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
-  const engine: RuntimeDriver = config.runtime.driver === 'swarm'
-    ? createSwarmDriver(config)
-    : new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0));
+  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm' ? createSwarmDriver(config) : undefined;
+  const engine: RuntimeDriver = swarm ?? new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0));
   const runtime: RuntimeDriver = instrumentRuntime(
     engine,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
@@ -182,6 +183,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
+    nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });

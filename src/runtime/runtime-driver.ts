@@ -172,6 +172,8 @@ export interface RuntimeDriver {
    * cluster: the address of the node running it). From the driver's last view; undefined → the default.
    */
   probeAddress?(containerId: string): string | undefined;
+  /** Refuses (PLACEMENT_UNSATISFIABLE) placement constraints no ready, active node satisfies now. */
+  checkPlacement?(constraints: string[]): Promise<void>;
   /** The cluster node (hostname) running a container, from the driver's last view. */
   nodeOf?(containerId: string): string | undefined;
 }

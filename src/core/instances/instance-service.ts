@@ -97,6 +97,8 @@ export class InstanceService {
       throw new BerthError('IMAGE_NOT_FOUND', `image: ${spec.image} is not present on the container engine; berth does not pull or build images implicitly (build or load it on the host first)`, { field: 'image' });
     }
     const plan = requirePlan(this.o.spec.plans, spec.plan);
+    // On a cluster, a placement no node can satisfy is refused before anything is made.
+    if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints));
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const base = {

@@ -12,6 +12,7 @@ import { secretName, serviceSpec, type PublishMode, type SwarmSecretRef } from '
 import { currentTask, nodeCanRun, nodeMatches, parseConstraints, replicasOf, taskProblem } from './swarm-state.js';
 import type { RawService } from './swarm-types.js';
 import { serviceLogs } from './service-logs.js';
+import { SwarmNodes } from './swarm-nodes.js';
 
 export interface SwarmOptions {
   publishMode: PublishMode;
@@ -38,10 +39,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class SwarmDriver implements RuntimeDriver {
   readonly name = 'swarm' as const;
   readonly view: ClusterView;
+  /** Nodes: list, drain/activate, load an image (GET/POST /v1/nodes, `berth nodes`). */
+  readonly nodes: SwarmNodes;
   private readonly volumeLabels = new Map<string, Record<string, string>>();
 
   constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker, private readonly o: SwarmOptions) {
     this.view = new ClusterView(docker, host, o.publishMode);
+    this.nodes = new SwarmNodes(docker, host, this.view, o.nodeClients);
   }
 
   private fail(error: unknown, what?: string): never {
