@@ -69,7 +69,8 @@ node_net_up() {
 }
 
 engine_up() {
-  local i=$1 d="$DIR/n$i"
+  local i=$1 d
+  d="$DIR/n$i"
   mkdir -p "$d/data" "$d/exec"
   if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then return 0; fi
   # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no cgroups.
@@ -179,7 +180,8 @@ node_kill() {
 }
 
 node_down() {
-  local i=$1 d="$DIR/n$i"
+  local i=$1 d
+  d="$DIR/n$i"
   if [ -S "$d/docker.sock" ]; then
     ndocker "$i" swarm leave --force >/dev/null 2>&1 || true
     if [ -f "$d/pid" ]; then
