@@ -51,6 +51,11 @@ export const PlanSchema = Type.Object({
   internalNetwork: Type.Boolean({ default: false }),
   health: Type.Optional(overridesOf(HealthDefaultsSchema)),
   restart: Type.Optional(overridesOf(RestartPolicySchema)),
+  /** runtime.driver swarm: what the scheduler sets aside on a node for each instance (limits stay cpus/memory). */
+  reservations: Type.Optional(Type.Object({
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 512 })),
+    memory: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+  }, { additionalProperties: false })),
   /** runtime.driver swarm: where this plan's instances may run, as Swarm constraints (node.labels.gpu==true). */
   placement: Type.Optional(Type.Object({ constraints: Type.Array(Type.String({ minLength: 3 }), { default: [] }) }, { additionalProperties: false })),
 }, { additionalProperties: false });

@@ -37,6 +37,8 @@ export interface ContainerSpec {
   stopTimeoutSeconds: number;
   /** Keys of `env` that are secrets: a driver that can keep them out of the spec does (Swarm secrets). */
   secretKeys?: string[];
+  /** What a cluster scheduler sets aside for it (Swarm reservations); limits stay cpus/memoryBytes. */
+  reservations?: { cpus?: number; memoryBytes?: number };
   /** Where the container may run (Swarm placement constraints, e.g. node.labels.gpu==true). */
   placement?: { constraints: string[] };
 }

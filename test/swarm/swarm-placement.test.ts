@@ -22,7 +22,7 @@ describe(`placement, nodes and drain on a Swarm cluster (${testEnv.store})`, () 
   beforeAll(async () => {
     td = await startSwarmDaemon({
       plans: [
-        '  on-n1: { cpus: 0.25, memory: 128MiB, placement: { constraints: ["node.labels.berth-test-node==n1"] } }',
+        '  on-n1: { cpus: 0.25, memory: 128MiB, reservations: { cpus: 0.1, memory: 64MiB }, placement: { constraints: ["node.labels.berth-test-node==n1"] } }',
         '  gpu: { cpus: 0.25, memory: 128MiB, placement: { constraints: ["node.labels.gpu==true"] } }',
       ].join('\n'),
     });
@@ -61,6 +61,12 @@ describe(`placement, nodes and drain on a Swarm cluster (${testEnv.store})`, () 
       expect((await createInstance(td, { name, tenant: name, plan: 'on-n1', image: testEnv.image, port: 8080, health })).status).toBe(202);
     }
     for (const name of ['p1', 'p2']) expect((await healthyOn(name)).node).toBe(n1!.hostname);
+    // The plan's reservations are the service's reservations; its cpus/memory stay the limits.
+    const [svc] = await manager().listServices({ filters: { label: [`berth.scope=${td.scope}`, 'berth.name=p1'] } });
+    expect(svc!.Spec!.TaskTemplate!.Resources).toEqual({
+      Limits: { NanoCPUs: 250000000, MemoryBytes: 134217728, Pids: 256 },
+      Reservations: { NanoCPUs: 100000000, MemoryBytes: 67108864 },
+    });
   });
 
   it('a placement no node satisfies is refused with a 422 before anything is made', async () => {

@@ -80,6 +80,7 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     logMaxFile: settings.logMaxFile,
     stopTimeoutSeconds: settings.stopTimeoutSeconds,
     secretKeys: Object.keys(secrets),
+    ...(plan.reservations ? { reservations: plan.reservations } : {}),
     ...(plan.constraints.length ? { placement: { constraints: plan.constraints } } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface Plan {
   internalNetwork: boolean;
   health: HealthDefaults;
   restart: RestartPolicy;
+  /** Swarm reservations (what a node sets aside); undefined: none. */
+  reservations?: { cpus?: number; memoryBytes?: number };
   /** Swarm placement constraints; empty on one host. */
   constraints: string[];
 }
@@ -27,6 +29,12 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
   for (const [name, p] of Object.entries(config.plans).sort(([a], [b]) => a.localeCompare(b))) {
     const memoryBytes = parseMemorySize(p.memory);
     if (memoryBytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.memory = ${JSON.stringify(p.memory)} is not a size`);
+    let reservations: Plan['reservations'];
+    if (p.reservations) {
+      const bytes = p.reservations.memory === undefined ? undefined : parseMemorySize(p.reservations.memory);
+      if (p.reservations.memory !== undefined && bytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.reservations.memory = ${JSON.stringify(p.reservations.memory)} is not a size`);
+      reservations = { ...(p.reservations.cpus !== undefined ? { cpus: p.reservations.cpus } : {}), ...(bytes !== undefined ? { memoryBytes: bytes } : {}) };
+    }
     out.set(name, {
       name,
       cpus: p.cpus,
@@ -39,6 +47,7 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       health: { ...config.health, ...definedOnly(p.health ?? {}) },
       restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
       constraints: p.placement?.constraints ?? [],
+      ...(reservations ? { reservations } : {}),
     });
   }
   return out;

@@ -50,6 +50,10 @@ export function serviceSpec(spec: ContainerSpec, secrets: SwarmSecretRef[], publ
       },
       Resources: {
         Limits: { NanoCPUs: Math.round(spec.cpus * 1e9), MemoryBytes: spec.memoryBytes, Pids: spec.pidsLimit },
+        Reservations: {
+          ...(spec.reservations?.cpus ? { NanoCPUs: Math.round(spec.reservations.cpus * 1e9) } : {}),
+          ...(spec.reservations?.memoryBytes ? { MemoryBytes: spec.reservations.memoryBytes } : {}),
+        },
       },
       RestartPolicy: { Condition: 'none' },
       Placement: { Constraints: spec.placement?.constraints ?? [] },
