@@ -101,6 +101,19 @@ describe(`instance lifecycle on a Swarm cluster (${testEnv.store})`, () => {
     expect((await fetch(`${restarted.body.url}/health`)).status).toBe(200);
   });
 
+  it('a crashed task (killed on its node) is seen from the task states and restarted by berth', async () => {
+    const current = (await getInstance(td, acme.id)).body;
+    const node = nodes.find((n) => n.hostname === current.node)!;
+    const engine = nodeDocker(node);
+    const [container] = await engine.listContainers({ filters: { label: [`berth.instance=${acme.id}`] } });
+    const killedAt = Date.now();
+    await engine.getContainer(container!.Id).kill();
+    const back = await until(() => getInstance(td, acme.id), (r) => r.body.status === 'running' && r.body.restarts === current.restarts + 1, 120_000, 200);
+    console.log(`[swarm] task killed → running again: ${Date.now() - killedAt} ms`);
+    expect(back.body).toMatchObject({ status: 'running', restarts: current.restarts + 1, lastExitCode: 137 });
+    expect((await fetch(`${back.body.url}/health`)).status).toBe(200);
+  });
+
   it('reads the service logs', async () => {
     const res = await fetch(`${td.url}/v1/instances/${acme.id}/logs?tail=50`, { headers: { authorization: `Bearer ${td.token}` } });
     expect(res.status).toBe(200);
