@@ -196,7 +196,7 @@ node_down() {
   ip netns del "$(ns "$i")" 2>/dev/null || true
   if [ -d "$d" ]; then
     # Mounts the engine left behind (overlay layers, netns files) before the data goes.
-    grep -o " $d/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $d/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$d"
   fi
 }
