@@ -81,7 +81,7 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     stopTimeoutSeconds: settings.stopTimeoutSeconds,
     secretKeys: Object.keys(secrets),
     ...(plan.reservations ? { reservations: plan.reservations } : {}),
-    ...(plan.constraints.length ? { placement: { constraints: plan.constraints } } : {}),
+    ...(plan.constraints?.length ? { placement: { constraints: plan.constraints } } : {}),
   };
 }
 

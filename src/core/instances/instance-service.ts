@@ -98,7 +98,7 @@ export class InstanceService {
     }
     const plan = requirePlan(this.o.spec.plans, spec.plan);
     // On a cluster, a placement no node can satisfy is refused before anything is made.
-    if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints));
+    if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints ?? []));
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const base = {

@@ -17,8 +17,8 @@ export interface Plan {
   restart: RestartPolicy;
   /** Swarm reservations (what a node sets aside); undefined: none. */
   reservations?: { cpus?: number; memoryBytes?: number };
-  /** Swarm placement constraints; empty on one host. */
-  constraints: string[];
+  /** Swarm placement constraints; none on one host. */
+  constraints?: string[];
 }
 
 export type PlanCatalog = ReadonlyMap<string, Plan>;
