@@ -10,8 +10,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          // Separate projects: the browser suite (scripts/test-ui.sh), Podman (scripts/test-podman.sh).
-          exclude: ['**/node_modules/**', 'test/podman/**', 'test/e2e-ui/**'],
+          // Separate projects: the browser suite (scripts/test-ui.sh), Podman (scripts/test-podman.sh),
+          // the Swarm cluster (scripts/test-swarm.sh).
+          exclude: ['**/node_modules/**', 'test/podman/**', 'test/e2e-ui/**', 'test/swarm/**'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
@@ -42,6 +43,18 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 120_000,
           // One browser at a time: Chromium and the engine share two cores with everything else.
+          fileParallelism: false,
+        },
+      },
+      {
+        // A real multi-node Swarm (scripts/test-swarm.sh brings it up and down): one file at a time.
+        test: {
+          name: 'swarm',
+          include: ['test/swarm/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

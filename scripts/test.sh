@@ -36,7 +36,8 @@ export -f vt
 step "unit tests";     vt unit --project unit
 
 # Lanes run side by side; suites inside a lane share state (or CPU budget) and run in order.
-lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; }
+# Then the Swarm suite: it puts the host engine in Swarm mode with two namespaced worker engines.
+lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; bash scripts/test-swarm.sh; }
 # berth's own image and compose stack, then berth on Podman: engine-heavy builds, no shared state.
 lane_image()    { bash scripts/test-image.sh; bash scripts/test-podman.sh; }
 # The dashboard in Chromium, after the SQLite integration files (one browser, one engine).

@@ -21,6 +21,7 @@ import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
 import { uiSessionRoutes } from './api/routes/ui-session.js';
 import { imageRoutes } from './api/routes/images.js';
+import { nodeRoutes } from './api/routes/nodes.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
@@ -38,6 +39,8 @@ import { DockerDriver } from './runtime/docker/docker-driver.js';
 import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
 import { EgressFirewall, execFileRunner } from './runtime/docker/egress-rules.js';
 import { boundEgress } from './runtime/docker/egress-status.js';
+import { createSwarmDriver } from './runtime/swarm/create-swarm-driver.js';
+import type { SwarmDriver } from './runtime/swarm/swarm-driver.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -129,8 +132,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const engineTls = { verify: config.docker.tlsVerify, certPath: config.docker.certPath };
   const firewall = new EgressFirewall(execFileRunner);
   const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
+  // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
+  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm' ? createSwarmDriver(config) : undefined;
   const runtime: RuntimeDriver = instrumentRuntime(
-    dockerDriver,
+    swarm ?? dockerDriver,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
   );
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
@@ -214,6 +219,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     uiSessionRoutes({ tokens: tokens!, now: () => clock.now() }),
     imageRoutes(config.runtime.defaultImage, config.runtime.allowedImages),
     serviceRoutes({ supervision, runtime, clock }),
+    nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });

@@ -9,6 +9,7 @@ import { registerInstanceCommands } from './commands/instances.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerLifecycleCommands } from './commands/lifecycle.js';
 import { registerLogsCommand } from './commands/logs.js';
+import { registerNodeCommands } from './commands/nodes.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerStatsCommand } from './commands/stats.js';
@@ -62,6 +63,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerTokenCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
+  registerNodeCommands(program, io);
   registerDoctorCommand(program, io);
   registerCompletionCommand(program, io);
   registerUiCommand(program, io);

@@ -35,6 +35,7 @@ export const ErrorCodes = {
   AGENT_UNAVAILABLE: 503,
   TIMEOUT: 504,
   RUNTIME_ERROR: 502,
+  PLACEMENT_UNSATISFIABLE: 422,
   INTERNAL: 500,
 } as const;
 

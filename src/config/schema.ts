@@ -62,6 +62,13 @@ export const PlanSchema = Type.Object({
   egressAllow: Type.Array(Type.String({ pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}(:[0-9]{1,5})?$' }), { default: [] }),
   health: Type.Optional(overridesOf(HealthDefaultsSchema)),
   restart: Type.Optional(overridesOf(RestartPolicySchema)),
+  /** runtime.driver swarm: what the scheduler sets aside on a node for each instance (limits stay cpus/memory). */
+  reservations: Type.Optional(Type.Object({
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 512 })),
+    memory: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+  }, { additionalProperties: false })),
+  /** runtime.driver swarm: where this plan's instances may run, as Swarm constraints (node.labels.gpu==true). */
+  placement: Type.Optional(Type.Object({ constraints: Type.Array(Type.String({ minLength: 3 }), { default: [] }) }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 export const MountSchema = Type.Object({
@@ -131,6 +138,14 @@ export const ConfigSchema = Type.Object({
     nofile: Type.Integer({ default: 8192, minimum: 64, maximum: 1048576 }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  swarm: Type.Object({
+    /** host: the port is published on the node running the task (probes go to that node's address); ingress: the routing mesh, every node. */
+    publishMode: Type.Union([Type.Literal('host'), Type.Literal('ingress')], { default: 'host' }),
+    /** Node hostname → that node's engine (unix:///… or tcp://…), for exec jobs, stats and workspace volumes. */
+    nodeEngines: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^(unix|tcp|http|https)://' }), { default: {} }),
+    /** How long start and restart wait for a task to run before saying why it does not. */
+    startTimeoutSeconds: Seconds(90, 1),
   }, { additionalProperties: false, default: {} }),
   network: Type.Object({
     /** The shared bridge (inter-container traffic disabled) used by plans without a dedicated network. */

@@ -32,11 +32,12 @@ export class HttpProber {
 
   constructor(readonly host: string) {}
 
-  async probe(port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+  /** `host` overrides the default host for one probe (an instance on another cluster node). */
+  async probe(port: number, path: string, timeoutMs: number, host = this.host): Promise<ProbeResult> {
     const started = performance.now();
-    const first = await this.once(port, path, timeoutMs, started);
+    const first = await this.once(port, path, timeoutMs, started, host);
     // A kept-alive socket the server closed while idle fails at once: retry on a fresh one (Node docs' advice).
-    if (first.reused && first.result.failure === 'reset') return (await this.once(port, path, timeoutMs - (performance.now() - started), started)).result;
+    if (first.reused && first.result.failure === 'reset') return (await this.once(port, path, timeoutMs - (performance.now() - started), started, host)).result;
     return first.result;
   }
 
@@ -44,7 +45,7 @@ export class HttpProber {
     this.agent.destroy();
   }
 
-  private once(port: number, path: string, timeoutMs: number, started: number): Promise<{ result: ProbeResult; reused: boolean }> {
+  private once(port: number, path: string, timeoutMs: number, started: number, host: string): Promise<{ result: ProbeResult; reused: boolean }> {
     return new Promise((resolve) => {
       let settled = false;
       let reused = false;
@@ -56,7 +57,7 @@ export class HttpProber {
         resolve({ result: { ok: failure === null, statusCode, latencyMs, failure, error }, reused });
       };
       const request = http.request({
-        host: this.host, port, path, method: 'GET', agent: this.agent,
+        host, port, path, method: 'GET', agent: this.agent,
         headers: { 'user-agent': 'berth-probe', accept: '*/*' },
       }, (response) => {
         const code = response.statusCode ?? 0;

@@ -246,7 +246,7 @@ export class Monitor implements Service {
     if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id)) return;
     const { containerId } = t.row;
     const run = t.probe;
-    let result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
+    let result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs, this.o.runtime.probeAddress?.(containerId));
     if (result.ok && this.o.serviceCheck) {
       const problem = await this.o.serviceCheck({ ...t.row, containerId }).catch((error: unknown) => {
         this.o.logger.debug({ instance: t.row.name, reason: describeError(error) }, 'critical services not checked');

@@ -41,6 +41,12 @@ export interface ContainerSpec {
   diskBytes?: number;
   /** The nofile ulimit (soft and hard). */
   nofile?: number;
+  /** Keys of `env` that are secrets: a driver that can keep them out of the spec does (Swarm secrets). */
+  secretKeys?: string[];
+  /** What a cluster scheduler sets aside for it (Swarm reservations); limits stay cpus/memoryBytes. */
+  reservations?: { cpus?: number; memoryBytes?: number };
+  /** Where the container may run (Swarm placement constraints, e.g. node.labels.gpu==true). */
+  placement?: { constraints: string[] };
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -60,6 +66,8 @@ export interface ContainerInfo {
   health: string | null;
   restartCount: number;
   ports: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
+  /** The cluster node running it (Swarm), by hostname. */
+  node?: string;
 }
 
 export interface ContainerStats {
@@ -197,4 +205,14 @@ export interface RuntimeDriver {
    * the engine connection drops (the iterable then ends; the caller reconnects).
    */
   events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+
+  /**
+   * Where a container's published port answers, when that is not runtime.bindAddress (on a
+   * cluster: the address of the node running it). From the driver's last view; undefined → the default.
+   */
+  probeAddress?(containerId: string): string | undefined;
+  /** Refuses (PLACEMENT_UNSATISFIABLE) placement constraints no ready, active node satisfies now. */
+  checkPlacement?(constraints: string[]): Promise<void>;
+  /** The cluster node (hostname) running a container, from the driver's last view. */
+  nodeOf?(containerId: string): string | undefined;
 }

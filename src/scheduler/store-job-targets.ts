@@ -51,7 +51,9 @@ export class StoreJobTargets implements JobTargets {
 
   async http(instance: TargetInstance, call: HttpCall, options: { timeoutMs: number; outputLimitBytes: number; signal: AbortSignal }): Promise<HttpOutcome> {
     if (!instance.hostPort) throw new BerthError('INVALID_STATE', `instance ${instance.name} has no published port`);
-    return httpCall(call, { ...options, host: loopbackFor(this.deps.bindAddress), port: instance.hostPort });
+    // On a cluster the port answers on the node running the instance.
+    const host = (instance.containerId ? this.deps.runtime.probeAddress?.(instance.containerId) : undefined) ?? loopbackFor(this.deps.bindAddress);
+    return httpCall(call, { ...options, host, port: instance.hostPort });
   }
 
   private query() {

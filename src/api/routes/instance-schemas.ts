@@ -48,6 +48,7 @@ export const InstanceSchema = Type.Object({
   backoffMs: Type.Number(),
   nextRestartAt: Nullable(Type.String()),
   lastError: Nullable(Type.String()),
+  node: Type.Optional(Nullable(Type.String({ description: 'The cluster node running it (runtime.driver swarm)' }))),
   startedAt: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),

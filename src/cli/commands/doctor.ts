@@ -5,6 +5,7 @@ import { loadDaemonConfig } from '../daemon-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { podmanIsolationCheck } from '../podman-check.js';
 import { checkEgressRules, checkEngineConnection, componentCheck, HOST_SAFETY_COMPONENTS } from '../doctor-host-checks.js';
+import { clusterChecks } from '../doctor-cluster.js';
 import { checkDataDir, checkDisk, checkPortAllocation, checkPortRange, checkPostgresReachable, checkSocket, portFree, type Check } from '../doctor-checks.js';
 
 interface HealthBody {
@@ -65,6 +66,7 @@ async function runChecks(ctx: CliContext, configPath: string | undefined): Promi
         ? { name: 'api port', status: 'ok', detail: `${config.server.host}:${config.server.port} is free for berth` }
         : { name: 'api port', status: 'fail', detail: `${config.server.host}:${config.server.port} is taken by another program`, fix: 'stop that program, or run berth on another port (BERTH_PORT / --port) and set BERTH_URL to match' });
     }
+    if (health) checks.push(...(await clusterChecks(client)));
     if (health) {
       try {
         // Every instance holds one host port; the total is one cheap page.

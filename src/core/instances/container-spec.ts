@@ -84,6 +84,9 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     tmpSizeBytes: plan.tmpSizeBytes,
     ...(plan.diskBytes === undefined ? {} : { diskBytes: plan.diskBytes }),
     ...(settings.nofile === undefined ? {} : { nofile: settings.nofile }),
+    secretKeys: Object.keys(secrets),
+    ...(plan.reservations ? { reservations: plan.reservations } : {}),
+    ...(plan.constraints?.length ? { placement: { constraints: plan.constraints } } : {}),
   };
 }
 

@@ -67,7 +67,9 @@ export function createInstances(d: InstancesDeps): Instances {
     env: config.runtime.env,
     mounts: config.runtime.mounts,
   };
-  const watcher = new FirstHealthWatcher({ repo, events: d.events, clock, logger: d.logger, probeHost });
+  const watcher = new FirstHealthWatcher({
+    repo, events: d.events, clock, logger: d.logger, probeHost, probeAddress: (id) => d.runtime.probeAddress?.(id),
+  });
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
     events: d.events, clock, logger: d.logger, concurrency: config.monitor.restartConcurrency,

@@ -12,6 +12,8 @@ export interface FirstHealthOptions {
   logger: Logger;
   /** Where published ports answer (runtime.bindAddress, or 127.0.0.1 for 0.0.0.0). */
   probeHost: string;
+  /** Where a container's port answers when not at probeHost (a cluster node), from the runtime. */
+  probeAddress?: (containerId: string) => string | undefined;
   pollMs?: number;
   /** Added to the health start period before giving up on the first healthy answer. */
   graceSeconds?: number;
@@ -70,7 +72,8 @@ export class FirstHealthWatcher {
     const startedAt = this.o.clock.now();
     const deadline = startedAt + health.startPeriodSeconds * 1000 + this.graceMs;
     for (let poll = 1; !signal.aborted; poll++) {
-      const check = await this.probe(`http://${this.o.probeHost}:${row.host_port}${health.path}`, health.timeoutSeconds * 1000, signal);
+      const host = (row.container_id ? this.o.probeAddress?.(row.container_id) : undefined) ?? this.o.probeHost;
+      const check = await this.probe(`http://${host}:${row.host_port}${health.path}`, health.timeoutSeconds * 1000, signal);
       if (signal.aborted) return;
       if (check.ok) {
         const at = new Date(this.o.clock.now()).toISOString();

@@ -69,7 +69,14 @@ export class InstanceService {
   }
 
   private view(row: InstanceRow): Instance {
-    return toInstance(row, this.o.bindAddress);
+    const view = toInstance(row, this.o.bindAddress);
+    // On a cluster: the node running it, and its URL at that node's address.
+    if (row.container_id && this.o.runtime.nodeOf) {
+      view.node = this.o.runtime.nodeOf(row.container_id) ?? null;
+      const address = this.o.runtime.probeAddress?.(row.container_id);
+      if (address && row.host_port) view.url = `http://${address}:${row.host_port}`;
+    }
+    return view;
   }
 
   private now(): string {
@@ -90,6 +97,8 @@ export class InstanceService {
       throw new BerthError('IMAGE_NOT_FOUND', `image: ${spec.image} is not present on the container engine; berth does not pull or build images implicitly (build or load it on the host first)`, { field: 'image' });
     }
     const plan = requirePlan(this.o.spec.plans, spec.plan);
+    // On a cluster, a placement no node can satisfy is refused before anything is made.
+    if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints ?? []));
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const base = {

@@ -48,6 +48,8 @@ export interface Instance {
   backoffMs: number;
   nextRestartAt: string | null;
   lastError: string | null;
+  /** The cluster node running it (runtime.driver swarm). */
+  node?: string | null;
   startedAt: string | null;
   createdAt: string;
   updatedAt: string;

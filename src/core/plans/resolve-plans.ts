@@ -21,6 +21,10 @@ export interface Plan {
   egressAllow: string[];
   health: HealthDefaults;
   restart: RestartPolicy;
+  /** Swarm reservations (what a node sets aside); undefined: none. */
+  reservations?: { cpus?: number; memoryBytes?: number };
+  /** Swarm placement constraints; none on one host. */
+  constraints?: string[];
 }
 
 export type PlanCatalog = ReadonlyMap<string, Plan>;
@@ -31,6 +35,12 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
   for (const [name, p] of Object.entries(config.plans).sort(([a], [b]) => a.localeCompare(b))) {
     const memoryBytes = parseMemorySize(p.memory);
     if (memoryBytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.memory = ${JSON.stringify(p.memory)} is not a size`);
+    let reservations: Plan['reservations'];
+    if (p.reservations) {
+      const bytes = p.reservations.memory === undefined ? undefined : parseMemorySize(p.reservations.memory);
+      if (p.reservations.memory !== undefined && bytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.reservations.memory = ${JSON.stringify(p.reservations.memory)} is not a size`);
+      reservations = { ...(p.reservations.cpus !== undefined ? { cpus: p.reservations.cpus } : {}), ...(bytes !== undefined ? { memoryBytes: bytes } : {}) };
+    }
     out.set(name, {
       name,
       cpus: p.cpus,
@@ -46,6 +56,8 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       egressAllow: p.egressAllow ?? [],
       health: { ...config.health, ...definedOnly(p.health ?? {}) },
       restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
+      constraints: p.placement?.constraints ?? [],
+      ...(reservations ? { reservations } : {}),
     });
   }
   return out;
