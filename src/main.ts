@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './common/logger.js';
 import { readVersion } from './common/version.js';
 import { loadConfig, type LoadOptions } from './config/loader.js';
 import type { BerthConfig } from './config/schema.js';
+import { runningUnderTests } from './config/test-mode.js';
 import { EventLog } from './core/events/event-log.js';
 import { ensureAdminToken } from './core/tokens/admin-token.js';
 import { TokenService } from './core/tokens/token-service.js';
@@ -35,7 +36,7 @@ import { AlertDispatcher } from './alerts/alert-dispatcher.js';
 import { instrumentRuntime } from './monitor/instrumented-runtime.js';
 import { Monitor } from './monitor/monitor.js';
 import { MonitorMetrics } from './monitor/monitor-metrics.js';
-import { MonitorRepo } from './monitor/monitor-repo.js';
+import { MonitorRepo } from './store/repositories/monitor-repo.js';
 import { createScheduler } from './scheduler/create-scheduler.js';
 import { EventsRepo } from './store/repositories/events-repo.js';
 import { TokensRepo } from './store/repositories/tokens-repo.js';
@@ -108,7 +109,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
-  const monitorRepo = new MonitorRepo(store.db, () => clock.now());
+  const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
+  const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions });
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
   const runtime: RuntimeDriver = instrumentRuntime(
     new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
@@ -127,7 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }),
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions,
   });
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, provisioner: instances.provisioner, networks: instances.networks,

@@ -5,6 +5,7 @@ import type { Logger } from '../common/logger.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import type { Service } from '../daemon/lifecycle.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';
 import { LABELS } from '../runtime/labels.js';
@@ -12,7 +13,7 @@ import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
 import { resolveHealthSpec, resolveRestartPolicy, type HealthSpec } from './health-spec.js';
 import { HttpProber, probeHost } from './http-prober.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
-import type { MonitoredInstance, MonitorRepo, ProbeWrite } from './monitor-repo.js';
+import type { MonitoredInstance, MonitorRepo, ProbeWrite } from '../store/repositories/monitor-repo.js';
 import { ProbeScheduler } from './probe-scheduler.js';
 import { ProbeState } from './probe-state.js';
 import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
@@ -46,7 +47,6 @@ interface Tracked {
   downSince: number | undefined;
 }
 
-const AWAITING_HEALTH: readonly string[] = ['starting', 'unhealthy', 'restarting', 'crashloop'];
 
 /**
  * Keeps desired-running instances alive: probes their health over published ports, follows
@@ -219,7 +219,7 @@ export class Monitor implements Service {
     }
   }
 
-  private mirror(id: string, status: string, downSince?: number): void {
+  private mirror(id: string, status: InstanceStatus, downSince?: number): void {
     const t = this.tracked.get(id);
     if (!t) return;
     t.row = { ...t.row, status };
@@ -266,7 +266,7 @@ export class Monitor implements Service {
       }];
     }
     if (verdict === 'healthy') {
-      write.transition = { to: 'running', from: AWAITING_HEALTH };
+      write.transition = { to: 'running', from: STATUS.awaitingHealth };
       const downSince = t.downSince;
       this.mirror(id, 'running');
       t.downSince = undefined;
@@ -286,7 +286,7 @@ export class Monitor implements Service {
     }
   }
 
-  private healthyEvent(t: Tracked, previous: string, downSince: number | undefined, now: number): AppendEvent {
+  private healthyEvent(t: Tracked, previous: InstanceStatus, downSince: number | undefined, now: number): AppendEvent {
     const base = { instanceId: t.row.id, instance: t.row.name, tenant: t.row.tenant };
     const back = downSince === undefined ? '' : ` ${Math.round((now - downSince) / 100) / 10}s after the failure was seen`;
     const data = { from: previous, ...(downSince === undefined ? {} : { recoveryMs: now - downSince }) };

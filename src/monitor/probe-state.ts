@@ -1,3 +1,4 @@
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import type { HealthSpec } from './health-spec.js';
 
 /** What one probe result means for the instance. */
@@ -14,7 +15,7 @@ export type ProbeVerdict =
   | 'restart';
 
 /** Statuses that become `running` once probes pass. */
-const AWAITING_HEALTH = new Set(['starting', 'unhealthy', 'restarting', 'crashloop']);
+const AWAITING_HEALTH: ReadonlySet<InstanceStatus> = new Set(STATUS.awaitingHealth);
 
 /**
  * The health-check state of one container run: consecutive counts and the start period.
@@ -32,7 +33,7 @@ export class ProbeState {
     return !this.passedSinceStart && now < this.startedAt + this.spec.startPeriodMs;
   }
 
-  observe(ok: boolean, now: number, status: string): ProbeVerdict {
+  observe(ok: boolean, now: number, status: InstanceStatus): ProbeVerdict {
     if (ok) {
       this.consecutiveFailures = 0;
       this.consecutiveSuccesses++;

@@ -3,12 +3,13 @@ import { BerthError, describeError, isBerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import type { Instance } from '../core/instances/instance-types.js';
 import type { ExitHandler, ExitInfo } from '../reconciler/exit-handler.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
-import { OWNED_STATUSES, type MonitoredInstance, type MonitorRepo } from './monitor-repo.js';
+import { type MonitoredInstance, type MonitorRepo } from '../store/repositories/monitor-repo.js';
 import type { ProbeWriter } from './probe-writer.js';
 import { appendRestart, decideRestart, type RestartPolicyMs, type RestartReason } from './restart-policy.js';
 
@@ -29,7 +30,7 @@ export interface RestartControllerOptions {
   policyFor: (plan: string) => RestartPolicyMs;
   stopTimeoutSeconds: number;
   /** The monitor's status mirror follows each change this controller makes. */
-  onStatus: (id: string, status: string, downSince?: number) => void;
+  onStatus: (id: string, status: InstanceStatus, downSince?: number) => void;
   /** A container was started again: probe it afresh from `at`. */
   onRestarted: (id: string, containerId: string, at: number) => void;
   /** The container is gone: the reconciler recreates it. */
@@ -57,7 +58,8 @@ interface Pending {
   timer: TimerHandle | undefined;
 }
 
-const AWAITING_RESTART: readonly string[] = ['restarting', 'crashloop'];
+const AWAITING_RESTART = STATUS.awaitingRestart;
+const OWNED_STATUSES = STATUS.monitored;
 
 function cause(reason: RestartReason, d: FailureDetail): string {
   if (reason === 'oom') return `container was OOM-killed (exit code ${d.exitCode ?? 'unknown'})`;
@@ -301,7 +303,7 @@ export class RestartController implements ExitHandler {
     await this.request(id, entry.containerId, 'restart-failed', { error: message, at: entry.detectedAt });
   }
 
-  private alert(row: MonitoredInstance, event: string, status: string, message: string, data: Record<string, unknown>): void {
+  private alert(row: MonitoredInstance, event: string, status: InstanceStatus, message: string, data: Record<string, unknown>): void {
     this.o.alerts.notify({
       event, status, message, data, at: new Date(this.o.clock.now()).toISOString(),
       instance: { id: row.id, name: row.name, tenant: row.tenant, plan: row.plan },

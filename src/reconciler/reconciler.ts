@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { EventLog } from '../core/events/event-log.js';
 import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
-import type { InstanceStatus } from '../core/instances/instance-types.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
 import type { KeyedLock } from '../core/instances/keyed-lock.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
@@ -49,8 +49,8 @@ export interface ReconcileReport {
 }
 
 /** The monitor's policy decides exited instances in these statuses; the reconciler leaves them be. */
-const MONITOR_OWNED: readonly InstanceStatus[] = ['restarting', 'crashloop', 'failed'];
-const EXPECTED_UP: readonly InstanceStatus[] = ['starting', 'running', 'unhealthy'];
+const MONITOR_OWNED: readonly InstanceStatus[] = STATUS.monitorOwned;
+const EXPECTED_UP: readonly InstanceStatus[] = STATUS.expectedUp;
 
 /**
  * Level-triggered convergence of the runtime (what exists, by this scope's labels) to the
@@ -190,12 +190,12 @@ export class Reconciler implements Service {
     const p = this.o.provisioner;
     if (row.status === 'deleting') return p.finishDelete(id, 'berth');
     if (row.status === 'creating') return p.finishCreate(id, 'berth');
-    const status = row.status as InstanceStatus;
+    const status = row.status;
     const container = await p.findContainer(row);
 
     if (row.desired_state === 'stopped') {
       if (container?.state === 'running') await p.stopContainer(row);
-      if (status !== 'stopped' && (await this.o.repo.update(id, { status: 'stopped' }, [status]))) {
+      if (status !== 'stopped' && (await this.o.repo.transition(id, status, 'stopped'))) {
         this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'stopped', message: 'container is stopped, as desired' });
       }
       return;
@@ -212,7 +212,7 @@ export class Reconciler implements Service {
       } else if (status === 'starting') {
         this.o.watcher.watch(id);
       } else if (status === 'stopping' || status === 'stopped') {
-        if (await this.o.repo.update(id, { status: 'starting', last_error: null }, [status])) this.o.watcher.watch(id);
+        if (await this.o.repo.transition(id, status, 'starting', { last_error: null })) this.o.watcher.watch(id);
       }
       return;
     }

@@ -14,6 +14,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
 import { FirstHealthWatcher } from './first-health-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
+import type { IllegalTransitionPolicy } from './instance-status.js';
 import { InstanceService, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -26,6 +27,8 @@ export interface InstancesDeps {
   events: EventLog;
   clock: Clock;
   logger: Logger;
+  /** What an illegal status transition does: throw (tests) or log (production, the default). */
+  illegalTransitions?: IllegalTransitionPolicy;
 }
 
 export interface Instances {
@@ -45,7 +48,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const now = (): string => new Date(clock.now()).toISOString();
   checkOperatorMounts(config.runtime.mounts, config.docker.host);
   const plans = resolvePlans(config);
-  const repo = new InstancesRepo(d.store.db, now);
+  const repo = new InstancesRepo(d.store.db, now, { logger: d.logger, illegalTransitions: d.illegalTransitions ?? 'log' });
   const networksRepo = new NetworksRepo(d.store.db);
   const lock = new KeyedLock();
   const bindAddress = config.runtime.bindAddress;

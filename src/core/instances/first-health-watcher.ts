@@ -74,9 +74,9 @@ export class FirstHealthWatcher {
       if (signal.aborted) return;
       if (check.ok) {
         const at = new Date(this.o.clock.now()).toISOString();
-        const moved = await this.o.repo.update(id, {
-          status: 'running', last_error: null, last_check_at: at, last_check_ok: 1, last_check_latency_ms: check.latencyMs,
-        }, ['starting']);
+        const moved = await this.o.repo.transition(id, 'starting', 'running', {
+          last_error: null, last_check_at: at, last_check_ok: 1, last_check_latency_ms: check.latencyMs,
+        });
         if (moved) {
           this.o.events.record({
             instanceId: id, instance: row.name, tenant: row.tenant, type: 'running',
@@ -89,7 +89,7 @@ export class FirstHealthWatcher {
       if (this.o.clock.now() >= deadline) {
         const seconds = Math.round((deadline - startedAt) / 1000);
         const reason = `no healthy answer from ${health.path} within ${seconds}s of start (last: ${check.error})`;
-        if (await this.o.repo.update(id, { status: 'unhealthy', last_error: reason }, ['starting'])) {
+        if (await this.o.repo.transition(id, 'starting', 'unhealthy', { last_error: reason })) {
           this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'start-timeout', message: reason });
         }
         return;

@@ -141,7 +141,7 @@ export class InstanceProvisioner {
    */
   async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
-    const moved = await this.o.repo.update(row.id, { status: 'starting', started_at: this.now(), last_error: null }, onlyIf);
+    const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { started_at: this.now(), last_error: null });
     if (moved) {
       this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.host_port } });
       this.o.watcher.watch(row.id);
@@ -158,12 +158,12 @@ export class InstanceProvisioner {
         await this.launch(row, ['creating'], actor, 'container created and started');
       } else {
         await this.ensureContainer(row);
-        await this.o.repo.update(id, { status: 'stopped' }, ['creating']);
+        await this.o.repo.transition(id, 'creating', 'stopped');
       }
     } catch (error) {
       const message = describeError(error);
       if (error instanceof BerthError && PERMANENT.has(error.code)) {
-        if (await this.o.repo.update(id, { status: 'failed', last_error: message }, ['creating'])) {
+        if (await this.o.repo.transition(id, 'creating', 'failed', { last_error: message })) {
           this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
         }
         return;

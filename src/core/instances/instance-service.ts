@@ -14,7 +14,8 @@ import { workspaceVolume } from './container-spec.js';
 import type { FirstHealthWatcher } from './first-health-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
-import { ADMIN_VIEWER, INSTANCE_STATUSES, type CreateInstanceInput, type Instance, type InstanceStatus, type Viewer } from './instance-types.js';
+import { STATUS, type InstanceStatus } from './instance-status.js';
+import { ADMIN_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
 import type { KeyedLock } from './keyed-lock.js';
 
@@ -44,10 +45,8 @@ export interface InstanceServiceOptions {
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
 
-/** Statuses the monitor's failure policy leaves an instance in; a manual start or restart resets its backoff. */
-const GAVE_UP: readonly InstanceStatus[] = ['failed', 'crashloop'];
-const NOT_DELETING = INSTANCE_STATUSES.filter((s) => s !== 'deleting' && s !== 'creating');
-const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = ['running', 'failed', 'crashloop', 'stopped'];
+const GAVE_UP: readonly InstanceStatus[] = STATUS.gaveUp;
+const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = STATUS.settled;
 
 /**
  * The instance lifecycle as the API sees it. Writes intent to the store and returns; the
@@ -106,7 +105,7 @@ export class InstanceService {
       health: JSON.stringify(spec.health),
       spec_hash: hash,
       desired_state: 'running',
-      status: 'creating',
+      status: 'creating' as const,
       container_id: null,
       network_name: this.o.networks.nameFor(spec.tenant, plan),
       created_at: at,
@@ -195,15 +194,14 @@ export class InstanceService {
     const volume = workspaceVolume(this.o.scope, row.name);
     if (options.keepData) await this.o.repo.markWorkspaceKept(volume);
     else await this.o.repo.unmarkWorkspaceKept(volume);
-    if (row.status !== 'deleting') {
-      await this.o.repo.update(row.id, { status: 'deleting' });
+    if (await this.o.repo.transition(row.id, STATUS.deletable, 'deleting')) {
       this.o.events.record({
         instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'deleting', actor,
         message: reason ?? (options.keepData ? 'delete requested; keeping the workspace' : 'delete requested'),
       });
     }
     this.o.watcher.cancel(row.id);
-    const deleting = { ...row, status: 'deleting' };
+    const deleting = { ...row, status: 'deleting' as const };
     try {
       await this.o.lock.run(row.id, () => this.o.provisioner.finishDelete(row.id, actor));
       return { instance: this.view(deleting), done: true };
@@ -242,17 +240,17 @@ export class InstanceService {
     await this.runtime(() => this.o.lock.run(found.id, async () => {
       const row = await this.o.repo.get(found.id);
       if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
-      if (row.status === 'deleting' || row.status === 'creating') {
+      if (STATUS.busy.includes(row.status)) {
         throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
       }
-      const reset: InstancePatch = GAVE_UP.includes(row.status as InstanceStatus)
+      const reset: InstancePatch = GAVE_UP.includes(row.status)
         ? { consecutive_failures: 0, backoff_ms: 0, next_restart_at: null, restart_history: '[]' }
         : {};
       if (action === 'stop') {
         this.o.watcher.cancel(row.id);
-        await this.o.repo.update(row.id, { desired_state: 'stopped', status: 'stopping' });
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'stopped' }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
-        if (await this.o.repo.update(row.id, { status: 'stopped' }, ['stopping'])) {
+        if (await this.o.repo.transition(row.id, 'stopping', 'stopped')) {
           this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
         }
         return;
@@ -260,15 +258,15 @@ export class InstanceService {
       if (action === 'restart') {
         this.o.watcher.cancel(row.id);
         // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
-        await this.o.repo.update(row.id, { desired_state: 'running', status: 'stopping', ...reset });
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'running', ...reset }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
         await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
         return;
       }
       await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
       const container = await this.o.provisioner.findContainer(row);
-      if (container?.state === 'running' && ['starting', 'running', 'unhealthy'].includes(row.status)) return;
-      await this.o.provisioner.launch(row, NOT_DELETING, actor, reason ?? 'started on request');
+      if (container?.state === 'running' && STATUS.expectedUp.includes(row.status)) return;
+      await this.o.provisioner.launch(row, STATUS.actionable, actor, reason ?? 'started on request');
     }));
     return this.get(found.id);
   }
@@ -282,7 +280,7 @@ export class InstanceService {
     for (;;) {
       const row = await this.o.repo.get(id);
       if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `instance ${id} was deleted while waiting`);
-      if (TERMINAL_FOR_WAIT.includes(row.status as InstanceStatus) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
+      if (TERMINAL_FOR_WAIT.includes(row.status) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
       await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, 200));
     }
   }
@@ -301,6 +299,11 @@ export class InstanceService {
     const row = await this.o.repo.findByIdOrName(idOrName);
     if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
     return row;
+  }
+
+  /** A delete started while this action waited for the instance's lock. */
+  private movedOn(name: string): BerthError {
+    return new BerthError('INVALID_STATE', `instance ${name} is being deleted; try again when it is done`);
   }
 
   /** Runs engine work, flipping the runtime status at once when the engine turns out to be away. */
