@@ -18,6 +18,7 @@ import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
+import { EngineLimiter } from './common/engine-limiter.js';
 import { HealthRegistry } from './common/health.js';
 import { createLogger, type Logger } from './common/logger.js';
 import { readVersion } from './common/version.js';
@@ -30,6 +31,7 @@ import { TokenService } from './core/tokens/token-service.js';
 import { phase, type Service } from './daemon/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
+import { limitEngineCalls } from './runtime/limited-runtime.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -112,10 +114,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
   const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions });
   const monitorMetrics = new MonitorMetrics(metrics, () => monitorRepo.countByStatus());
-  const runtime: RuntimeDriver = instrumentRuntime(
+  // One limiter bounds every engine-mutating call, whoever makes it (API, monitor, reconciler, jobs).
+  const engine = new EngineLimiter(config.runtime.engineConcurrency ?? config.monitor.restartConcurrency);
+  const runtime: RuntimeDriver = limitEngineCalls(instrumentRuntime(
     new DockerDriver(connectDocker(config.docker.host), config.docker.host, connectDocker(config.docker.host, 0)),
     (operation, error) => monitorMetrics.runtimeError(operation, error),
-  );
+  ), engine);
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
   await phase(logger, 'runtime', async () => {
     const state = await runtimeStatus.check();
@@ -148,7 +152,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
   });
   const monitor = new Monitor({
-    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, clock, logger: logger.child({ component: 'monitor' }),
+    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
   });
   if (config.monitor.enabled) {
     reconciler.setExitHandler(monitor.exitHandler);

@@ -95,6 +95,11 @@ export const ConfigSchema = Type.Object({
     logMaxSize: Type.String({ default: '10m', pattern: '^[0-9]+[kmg]?$' }),
     logMaxFile: Type.Integer({ default: 3, minimum: 1, maximum: 100 }),
     stopTimeoutSeconds: Seconds(10, 0),
+    /**
+     * Engine-mutating calls (create, start, stop, restart, remove…) in flight at once, from the
+     * API, the monitor, the reconciler and jobs together. Unset: monitor.restartConcurrency.
+     */
+    engineConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
+import type { EngineLimiter } from '../common/engine-limiter.js';
 import { describeError } from '../common/errors.js';
 import type { ComponentHealth } from '../common/health.js';
 import type { Logger } from '../common/logger.js';
@@ -29,6 +30,8 @@ export interface MonitorOptions {
   events: { append(...events: AppendEvent[]): Promise<void>; record(...events: AppendEvent[]): void };
   alerts: { notify(alert: Alert): void };
   metrics: MonitorMetrics;
+  /** The daemon's one engine limiter (runtime.engineConcurrency). */
+  engine: EngineLimiter;
   clock: Clock;
   logger: Logger;
   /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
@@ -92,7 +95,7 @@ export class Monitor implements Service {
       events: o.events,
       alerts: o.alerts,
       metrics: o.metrics,
-      concurrency: o.config.monitor.restartConcurrency,
+      engine: o.engine,
       policyFor: (plan) => resolveRestartPolicy(o.config, plan),
       stopTimeoutSeconds: o.config.runtime.stopTimeoutSeconds,
       onStatus: (id, status, downSince) => this.mirror(id, status, downSince),
@@ -123,7 +126,7 @@ export class Monitor implements Service {
     return this.restarts;
   }
 
-  /** Most restarts that ever ran at once (bounded by monitor.restartConcurrency). */
+  /** Most restarts that ever ran at once (bounded by runtime.engineConcurrency). */
   get restartHighWater(): number {
     return this.restarts.highWater;
   }
@@ -146,7 +149,7 @@ export class Monitor implements Service {
     this.watcher.start();
     await this.sync().catch((error: unknown) => this.o.logger.warn({ reason: describeError(error) }, 'first monitor sync failed; retrying'));
     this.scheduleSync();
-    this.o.logger.info({ instances: this.tracked.size, probeConcurrency: this.o.config.monitor.probeConcurrency, restartConcurrency: this.o.config.monitor.restartConcurrency }, 'monitor started');
+    this.o.logger.info({ instances: this.tracked.size, probeConcurrency: this.o.config.monitor.probeConcurrency, engineConcurrency: this.o.engine.size }, 'monitor started');
   }
 
   async stop(): Promise<void> {

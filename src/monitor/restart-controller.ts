@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
+import type { EngineLimiter } from '../common/engine-limiter.js';
 import { BerthError, describeError, isBerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
@@ -7,7 +8,6 @@ import { STATUS, type InstanceStatus } from '../core/instances/instance-status.j
 import type { Instance } from '../core/instances/instance-types.js';
 import type { ExitHandler, ExitInfo } from '../reconciler/exit-handler.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
 import { type MonitoredInstance, type MonitorRepo } from '../store/repositories/monitor-repo.js';
 import type { ProbeWriter } from './probe-writer.js';
@@ -25,8 +25,8 @@ export interface RestartControllerOptions {
   events: { record(...events: AppendEvent[]): void };
   alerts: { notify(alert: Alert): void };
   metrics: MonitorMetrics;
-  /** monitor.restartConcurrency: restarts running against the engine at once. */
-  concurrency: number;
+  /** The daemon's one engine limiter: a restart holds one slot from its inspect to its start. */
+  engine: EngineLimiter;
   policyFor: (plan: string) => RestartPolicyMs;
   stopTimeoutSeconds: number;
   /** The monitor's status mirror follows each change this controller makes. */
@@ -79,20 +79,16 @@ export class RestartController implements ExitHandler {
   private readonly pending = new Map<string, Pending>();
   /** Containers this controller restarted, and when: their own `die` events are not crashes. */
   private readonly ownRestarts = new Map<string, number>();
-  private readonly limiter: ConcurrencyLimiter;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private running = 0;
+  private peak = 0;
 
-  constructor(private readonly o: RestartControllerOptions) {
-    this.limiter = new ConcurrencyLimiter(o.concurrency, (active, peak) => {
-      o.metrics.restartsInFlight.set(active);
-      o.metrics.restartsInFlightMax.set(peak);
-    });
-  }
+  constructor(private readonly o: RestartControllerOptions) {}
 
-  /** Most restarts ever running at once. */
+  /** Most restarts ever running at once (each inside an engine slot, so at most runtime.engineConcurrency). */
   get highWater(): number {
-    return this.limiter.highWater;
+    return this.peak;
   }
 
   isPending(id: string): boolean {
@@ -147,7 +143,6 @@ export class RestartController implements ExitHandler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const id of [...this.pending.keys()]) this.cancel(id);
-    this.limiter.close();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -220,11 +215,25 @@ export class RestartController implements ExitHandler {
       return;
     }
     try {
-      await this.limiter.run(() => this.restartNow(id, entry));
+      await this.o.engine.run(() => this.counted(() => this.restartNow(id, entry)));
     } catch (error) {
-      if (error instanceof LimiterClosedError) return;
       this.pending.delete(id);
       this.o.logger.warn({ instance: id, reason: describeError(error) }, 'restart attempt crashed; the next failure retries');
+    }
+  }
+
+  /** Keeps the restarts-in-flight gauges: restarts that hold an engine slot right now. */
+  private async counted(fn: () => Promise<void>): Promise<void> {
+    if (this.stopped) return;
+    this.running++;
+    this.peak = Math.max(this.peak, this.running);
+    this.o.metrics.restartsInFlight.set(this.running);
+    this.o.metrics.restartsInFlightMax.set(this.peak);
+    try {
+      await fn();
+    } finally {
+      this.running--;
+      this.o.metrics.restartsInFlight.set(this.running);
     }
   }
 

@@ -1,5 +1,7 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
+import { mapLimit } from '../common/map-limit.js';
+import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
 import type { EventLog } from '../core/events/event-log.js';
 import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
@@ -113,7 +115,7 @@ export class Reconciler implements Service {
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
-    const delay = this.failedPasses > 0 ? Math.min(this.o.intervalMs, 1000 * 2 ** (this.failedPasses - 1)) : this.o.intervalMs;
+    const delay = this.failedPasses > 0 ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 }) : this.o.intervalMs;
     this.timer = this.o.clock.setTimeout(() => {
       void this.reconcileNow().finally(() => this.schedule());
     }, delay);
@@ -227,12 +229,4 @@ export class Reconciler implements Service {
       exits.push({ row, exit: { containerId: container.id, exitCode: container.exitCode, oomKilled: container.oomKilled, finishedAt: container.finishedAt } });
     }
   }
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }

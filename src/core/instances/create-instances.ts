@@ -72,7 +72,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const watcher = new FirstHealthWatcher({ repo, events: d.events, clock, logger: d.logger, probeHost });
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
-    events: d.events, clock, logger: d.logger, concurrency: config.monitor.restartConcurrency,
+    events: d.events, clock, logger: d.logger,
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,

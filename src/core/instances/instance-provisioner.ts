@@ -13,7 +13,6 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { buildContainerSpec, containerName, workspaceLabels, workspaceVolume, type RuntimeSettings } from './container-spec.js';
 import type { FirstHealthWatcher } from './first-health-watcher.js';
 import type { InstanceStatus } from './instance-types.js';
-import { Semaphore } from './semaphore.js';
 
 export interface ProvisionerOptions {
   runtime: RuntimeDriver;
@@ -27,8 +26,6 @@ export interface ProvisionerOptions {
   events: EventLog;
   clock: Clock;
   logger: Logger;
-  /** How many container creates/starts may hit the engine at once. */
-  concurrency: number;
 }
 
 /** The event a launch records: a start (also a restart on request: the scheduler looks for these), or a container made again. */
@@ -45,11 +42,7 @@ const PERMANENT: ReadonlySet<string> = new Set(['IMAGE_NOT_FOUND', 'INVALID_CONF
  * repeat any of them after a crash. Callers hold the instance's lock.
  */
 export class InstanceProvisioner {
-  private readonly engine: Semaphore;
-
-  constructor(private readonly o: ProvisionerOptions) {
-    this.engine = new Semaphore(o.concurrency);
-  }
+  constructor(private readonly o: ProvisionerOptions) {}
 
   private now(): string {
     return new Date(this.o.clock.now()).toISOString();
@@ -85,11 +78,10 @@ export class InstanceProvisioner {
     if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
     const secrets = row.secrets_sealed ? this.o.secrets.open(row.secrets_sealed) : {};
     const volume = workspaceVolume(this.o.settings.scope, row.name);
-    const id = await this.engine.run(async () => {
-      await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
-      return this.o.networks.use(row.tenant, plan, (network) =>
-        this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
-    });
+    // Each engine call takes a slot of the daemon's one engine limiter (see limitEngineCalls).
+    await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
+    const id = await this.o.networks.use(row.tenant, plan, (network) =>
+      this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
     await this.o.repo.update(row.id, { container_id: id });
     const made = await this.o.runtime.inspectContainer(id);
     if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
@@ -106,7 +98,7 @@ export class InstanceProvisioner {
       const container = await this.ensureContainer(row);
       if (container.state === 'running') return row;
       try {
-        await this.engine.run(() => this.o.runtime.startContainer(container.id));
+        await this.o.runtime.startContainer(container.id);
         return row;
       } catch (error) {
         if (!PORT_TAKEN.test(describeError(error)) || attempt >= 4) throw error;

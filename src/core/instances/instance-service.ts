@@ -15,7 +15,7 @@ import type { FirstHealthWatcher } from './first-health-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
 import { STATUS, type InstanceStatus } from './instance-status.js';
-import { ADMIN_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
+import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
 import type { KeyedLock } from './keyed-lock.js';
 
@@ -76,7 +76,7 @@ export class InstanceService {
   }
 
   /** Creates an instance, or returns the existing one when the same name has the same spec. */
-  async create(input: CreateInstanceInput, actor: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; created: boolean }> {
+  async create(input: CreateInstanceInput, actor: string, viewer: Viewer): Promise<{ instance: Instance; created: boolean }> {
     const spec = normalizeSpec(input, this.o.spec);
     if (viewer.tenant && viewer.tenant !== spec.tenant) throw new BerthError('FORBIDDEN', `this token may not create instances for tenant ${spec.tenant}`);
     const hash = specHash(spec, this.o.secrets.digest(spec.secrets));
@@ -168,11 +168,11 @@ export class InstanceService {
     void work.finally(() => this.background.delete(work));
   }
 
-  async get(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<Instance> {
+  async get(idOrName: string, viewer: Viewer): Promise<Instance> {
     return this.view(await this.find(idOrName, viewer));
   }
 
-  async list(filter: Partial<InstanceFilter>, viewer: Viewer = ADMIN_VIEWER): Promise<{ items: Instance[]; total: number }> {
+  async list(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: Instance[]; total: number }> {
     if (viewer.tenant && filter.tenant && filter.tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${filter.tenant}`);
     const { rows, total } = await this.o.repo.list({
       ...filter,
@@ -188,7 +188,7 @@ export class InstanceService {
    * `done` is false when the engine failed midway: the instance stays `deleting` and the
    * reconciler finishes it.
    */
-  async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<{ instance: Instance; done: boolean }> {
+  async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer, reason?: string): Promise<{ instance: Instance; done: boolean }> {
     const row = await this.find(idOrName, viewer);
     this.o.gate.require();
     const volume = workspaceVolume(this.o.scope, row.name);
@@ -212,15 +212,15 @@ export class InstanceService {
     }
   }
 
-  start(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  start(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'start', actor, viewer, reason);
   }
 
-  stop(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  stop(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'stop', actor, viewer, reason);
   }
 
-  restart(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  restart(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'restart', actor, viewer, reason);
   }
 
@@ -229,12 +229,12 @@ export class InstanceService {
    * policies. Unlike the API action it never starts an instance someone stopped.
    */
   async restartContainer(idOrName: string, actor: string, reason?: string): Promise<Instance> {
-    const row = await this.find(idOrName);
+    const row = await this.find(idOrName, SYSTEM_VIEWER);
     if (row.desired_state === 'stopped') throw new BerthError('INVALID_STATE', `instance ${row.name} is stopped; start it first`);
-    return this.act(row.id, 'restart', actor, ADMIN_VIEWER, reason);
+    return this.act(row.id, 'restart', actor, SYSTEM_VIEWER, reason);
   }
 
-  async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     const found = await this.find(idOrName, viewer);
     this.o.gate.require();
     await this.runtime(() => this.o.lock.run(found.id, async () => {
@@ -268,7 +268,7 @@ export class InstanceService {
       if (container?.state === 'running' && STATUS.expectedUp.includes(row.status)) return;
       await this.o.provisioner.launch(row, STATUS.actionable, actor, reason ?? 'started on request');
     }));
-    return this.get(found.id);
+    return this.get(found.id, viewer);
   }
 
   /**
@@ -286,7 +286,7 @@ export class InstanceService {
   }
 
   /** The instance's container id, for logs and stats (503 without an engine, 409 without a container). */
-  async containerOf(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; containerId: string }> {
+  async containerOf(idOrName: string, viewer: Viewer): Promise<{ instance: Instance; containerId: string }> {
     const row = await this.find(idOrName, viewer);
     this.o.gate.require();
     const container = await this.runtime(() => this.o.provisioner.findContainer(row));
@@ -295,7 +295,7 @@ export class InstanceService {
   }
 
   /** The row, if the viewer may see it; otherwise INSTANCE_NOT_FOUND (a tenant never learns of others). */
-  async find(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<InstanceRow> {
+  async find(idOrName: string, viewer: Viewer): Promise<InstanceRow> {
     const row = await this.o.repo.findByIdOrName(idOrName);
     if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
     return row;

@@ -81,4 +81,5 @@ export interface Viewer {
   tenant: string | null;
 }
 
-export const ADMIN_VIEWER: Viewer = { tenant: null };
+/** berth itself (the reconciler, the monitor, jobs): sees every tenant. Callers name it on purpose; nothing defaults to it. */
+export const SYSTEM_VIEWER: Viewer = { tenant: null };

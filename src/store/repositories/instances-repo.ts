@@ -16,6 +16,9 @@ export interface InstancesRepoOptions {
   illegalTransitions?: IllegalTransitionPolicy;
 }
 
+/** The columns a job needs of its target instances. */
+export type TargetRow = Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'container_id' | 'host_port' | 'status' | 'desired_state'>;
+
 export interface InstanceFilter {
   tenant?: string;
   status?: InstanceStatus;
@@ -57,6 +60,17 @@ export class InstancesRepo {
       query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     ]);
     return { rows, total: Number(count?.n ?? 0) };
+  }
+
+  /** A job's targets (never an instance being deleted), by name or id, tenant or plan, in name order. */
+  listTargets(target: { instance: string } | { tenant: string } | { plan: string }): Promise<TargetRow[]> {
+    let query = this.db.selectFrom('instances')
+      .select(['id', 'name', 'tenant', 'plan', 'container_id', 'host_port', 'status', 'desired_state'])
+      .where('status', '!=', 'deleting');
+    if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
+    else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
+    else query = query.where('plan', '=', target.plan);
+    return query.orderBy('name').execute();
   }
 
   listAll(): Promise<InstanceRow[]> {
