@@ -9,6 +9,7 @@ import { Histogram } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
+import { acceptEmptyJsonBodies } from './empty-json-body.js';
 import { installErrorHandler } from './error-handler.js';
 import { ErrorSchema } from './schemas.js';
 
@@ -42,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.addSchema(ErrorSchema);
   installErrorHandler(app, deps.logger);
+  acceptEmptyJsonBodies(app);
 
   const duration = new Histogram({
     name: 'berth_http_request_duration_seconds',

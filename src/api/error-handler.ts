@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { BerthError, ErrorCodes, type ErrorCode } from '../common/errors.js';
+import { BerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
 export interface ErrorBody {
@@ -54,8 +54,4 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
-}
-
-export function statusOf(code: ErrorCode): number {
-  return ErrorCodes[code];
 }
