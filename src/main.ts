@@ -28,7 +28,7 @@ import { runningUnderTests } from './config/test-mode.js';
 import { EventLog } from './core/events/event-log.js';
 import { ensureAdminToken } from './core/tokens/admin-token.js';
 import { TokenService } from './core/tokens/token-service.js';
-import { phase, type Service } from './daemon/lifecycle.js';
+import { phase, type Service } from './common/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
 import { limitEngineCalls } from './runtime/limited-runtime.js';

@@ -7,7 +7,7 @@ import type { BerthConfig } from '../config/schema.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
 import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
-import type { Service } from '../daemon/lifecycle.js';
+import type { Service } from '../common/lifecycle.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';

@@ -10,7 +10,7 @@ import { STATUS, type InstanceStatus } from '../core/instances/instance-status.j
 import { toInstance } from '../core/instances/instance-view.js';
 import type { KeyedLock } from '../core/instances/keyed-lock.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
-import type { Service } from '../daemon/lifecycle.js';
+import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
