@@ -143,8 +143,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     concurrency: config.monitor.restartConcurrency,
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
-  // On stop: background creates are awaited and first-health waits end, then the reconciler's pass.
-  services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: () => instances.service.shutdown() });
+  // On stop: background creates are awaited, then the reconciler's pass.
+  services.push(reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -154,6 +154,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const monitor = new Monitor({
     config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
   });
+  // The monitor is the one health judge: it watches every new start, even with its loop disabled.
+  instances.watcher.attach(monitor);
   if (config.monitor.enabled) {
     reconciler.setExitHandler(monitor.exitHandler);
     monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));

@@ -8,10 +8,11 @@ import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
 import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import type { Service } from '../common/lifecycle.js';
+import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
-import { resolveHealthSpec, resolveRestartPolicy, type HealthSpec } from './health-spec.js';
+import { resolveHealthSpec, resolveRestartPolicy, type HealthSpecMs } from './health-spec.js';
 import { HttpProber, probeHost } from './http-prober.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
 import type { MonitoredInstance, MonitorRepo, ProbeWrite } from '../store/repositories/monitor-repo.js';
@@ -41,7 +42,7 @@ export interface MonitorOptions {
 
 interface Tracked {
   row: MonitoredInstance;
-  spec: HealthSpec;
+  spec: HealthSpecMs;
   policy: RestartPolicyMs;
   probe: ProbeState;
   /** Local change counter: a store read older than this does not overwrite the mirror. */
@@ -55,8 +56,10 @@ interface Tracked {
  * Keeps desired-running instances alive: probes their health over published ports, follows
  * the runtime's event stream to act on exits at once, and hands failures to the restart
  * policy. Probe results are written in batches; status changes are conditional writes.
+ * It is the one health judge: a container the instances service just started is watched from
+ * here too (`watch`), even while the monitor loop itself is disabled (first health only).
  */
-export class Monitor implements Service {
+export class Monitor implements Service, StartWatcher {
   readonly name = 'monitor';
   private readonly tracked = new Map<string, Tracked>();
   private readonly prober: HttpProber;
@@ -196,14 +199,45 @@ export class Monitor implements Service {
     }
   }
 
-  private track(row: MonitoredInstance): void {
+  private track(row: MonitoredInstance, watched = false): Tracked {
     const spec = resolveHealthSpec(this.o.config, row.plan, row.health);
     const t: Tracked = {
       row, spec, policy: resolveRestartPolicy(this.o.config, row.plan),
-      probe: new ProbeState(spec, row.startedAt ?? this.o.clock.now()), touched: 0, downSince: undefined,
+      probe: new ProbeState(spec, row.startedAt ?? this.o.clock.now(), watched), touched: 0, downSince: undefined,
     };
     this.tracked.set(row.id, t);
-    this.scheduler.add(row.id);
+    this.scheduler.add(row.id, watched ? 0 : undefined);
+    return t;
+  }
+
+  /** A container was just started (create, start, restart, recreate): probe it now, then fast until it first passes. */
+  watch(id: string): void {
+    if (this.state === 'stopped') return;
+    void this.watchNow(id).catch((error: unknown) => this.o.logger.warn({ instance: id, reason: describeError(error) }, 'could not watch a new start'));
+  }
+
+  /** Stopped, restarted or deleted on request: forget this run (a new start is watched afresh). */
+  cancel(id: string): void {
+    if (!this.tracked.delete(id)) return;
+    this.scheduler.remove(id);
+    this.restarts.cancel(id);
+  }
+
+  private async watchNow(id: string): Promise<void> {
+    const row = await this.o.repo.get(id);
+    if (this.state === 'stopped' || !row || row.desiredState !== 'running' || row.status !== 'starting' || !row.containerId || !row.hostPort) return;
+    const t = this.tracked.get(id);
+    if (!t) {
+      this.track(row, true).touched = ++this.seq;
+      return;
+    }
+    // Already watching this run (the reconciler asks again on each pass): nothing new to do.
+    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt) return;
+    this.restarts.cancel(id);
+    t.row = row;
+    t.probe = new ProbeState(t.spec, row.startedAt ?? this.o.clock.now(), true);
+    t.touched = ++this.seq;
+    this.scheduler.probeSoon(id, 0);
   }
 
   private refresh(t: Tracked, row: MonitoredInstance): void {
@@ -250,7 +284,9 @@ export class Monitor implements Service {
     const result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs);
     this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
     if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
-    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state !== 'running') return;
+    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state === 'stopped') return;
+    // Not running (not started yet, or disabled): only a watched start's first health is judged.
+    const firstOnly = this.state !== 'running';
 
     const now = this.o.clock.now();
     const previous = t.row.status;
@@ -280,6 +316,12 @@ export class Monitor implements Service {
       item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold } }];
     }
     this.writer.add(item);
+    if (firstOnly) {
+      // Judged (healthy), or past its start with no answer: the disabled monitor stops here.
+      if (verdict === 'healthy' || verdict === 'restart') this.cancel(id);
+      void this.writer.flush().catch(() => undefined);
+      return;
+    }
     if (verdict === 'restart') {
       if (this.o.runtimeStatus.state === 'down') {
         this.o.logger.debug({ instance: t.row.name }, 'health threshold reached while the engine is away; restart waits for it');

@@ -4,7 +4,7 @@ import { mapLimit } from '../common/map-limit.js';
 import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
 import type { EventLog } from '../core/events/event-log.js';
-import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
+import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
 import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
@@ -23,7 +23,7 @@ export interface ReconcilerOptions {
   networksRepo: NetworksRepo;
   provisioner: InstanceProvisioner;
   networks: NetworkManager;
-  watcher: FirstHealthWatcher;
+  watcher: StartWatcher;
   runtime: RuntimeDriver;
   /** The runtime status tracker: passes only run while the engine is up. */
   status: { readonly state: string; report(error: unknown): void; onUp(listener: () => void): void };

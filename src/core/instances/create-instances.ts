@@ -12,7 +12,7 @@ import { resolvePlans, type PlanCatalog } from '../plans/resolve-plans.js';
 import { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
-import { FirstHealthWatcher } from './first-health-watcher.js';
+import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
 import type { IllegalTransitionPolicy } from './instance-status.js';
 import { InstanceService, type RuntimeGate } from './instance-service.js';
@@ -34,7 +34,8 @@ export interface InstancesDeps {
 export interface Instances {
   service: InstanceService;
   provisioner: InstanceProvisioner;
-  watcher: FirstHealthWatcher;
+  /** Attach the monitor here: it judges a new container's first health. */
+  watcher: StartWatcherSlot;
   networks: NetworkManager;
   repo: InstancesRepo;
   networksRepo: NetworksRepo;
@@ -52,7 +53,6 @@ export function createInstances(d: InstancesDeps): Instances {
   const networksRepo = new NetworksRepo(d.store.db);
   const lock = new KeyedLock();
   const bindAddress = config.runtime.bindAddress;
-  const probeHost = bindAddress === '0.0.0.0' || bindAddress === '' ? '127.0.0.1' : bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
   const networks = new NetworkManager({
     runtime: d.runtime, repo: networksRepo, lock, logger: d.logger, scope: config.runtime.scope,
@@ -69,7 +69,7 @@ export function createInstances(d: InstancesDeps): Instances {
     env: config.runtime.env,
     mounts: config.runtime.mounts,
   };
-  const watcher = new FirstHealthWatcher({ repo, events: d.events, clock, logger: d.logger, probeHost });
+  const watcher = new StartWatcherSlot();
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
     events: d.events, clock, logger: d.logger,

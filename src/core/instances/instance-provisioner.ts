@@ -11,7 +11,7 @@ import type { PlanCatalog } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { buildContainerSpec, containerName, workspaceLabels, workspaceVolume, type RuntimeSettings } from './container-spec.js';
-import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { StartWatcher } from './start-watcher.js';
 import type { InstanceStatus } from './instance-types.js';
 
 export interface ProvisionerOptions {
@@ -22,7 +22,8 @@ export interface ProvisionerOptions {
   settings: RuntimeSettings;
   secrets: SecretBox;
   ports: PortAllocator;
-  watcher: FirstHealthWatcher;
+  /** The health judge: probes a just-started container until its first healthy answer. */
+  watcher: StartWatcher;
   events: EventLog;
   clock: Clock;
   logger: Logger;

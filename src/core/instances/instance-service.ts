@@ -11,7 +11,7 @@ import { requirePlan } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { workspaceVolume } from './container-spec.js';
-import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
 import { STATUS, type InstanceStatus } from './instance-status.js';
@@ -28,7 +28,7 @@ export interface RuntimeGate {
 export interface InstanceServiceOptions {
   repo: InstancesRepo;
   provisioner: InstanceProvisioner;
-  watcher: FirstHealthWatcher;
+  watcher: StartWatcher;
   networks: NetworkManager;
   ports: PortAllocator;
   secrets: SecretBox;
@@ -63,7 +63,6 @@ export class InstanceService {
   /** Daemon shutdown: no new creates are finished in the background; running ones are awaited. */
   async shutdown(): Promise<void> {
     this.stopped = true;
-    this.o.watcher.stopAll();
     await Promise.allSettled([...this.background]);
   }
 
