@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger.js';
 import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
 import { acceptEmptyJsonBodies } from './empty-json-body.js';
+import { transformDocument, transformRoute } from './openapi-contract.js';
 import { installErrorHandler } from './error-handler.js';
 import { ErrorSchema } from './schemas.js';
 
@@ -64,10 +65,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         title: 'berth',
         version: deps.version,
         description: 'Control plane for AI-agent runtimes in containers. Every /v1 route needs `Authorization: Bearer <token>`.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: transformRoute,
+    transformObject: (documents) => ('openapiObject' in documents ? transformDocument(documents) : documents.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -87,12 +87,12 @@ describe('probe state of a watched start', () => {
     const clock = new ManualClock();
     const state = new ProbeState({ ...spec, startPeriodMs: 0 }, clock.now(), true);
     const verdicts: string[] = [];
-    // Fast probes for 65 s: failures count at 0 s, 30 s and 60 s only.
-    for (let t = 0; t <= 65_000; t += 1000) {
+    // Fast probes for 95 s: failures count at 30 s, 60 s and 90 s only.
+    for (let t = 0; t <= 95_000; t += 1000) {
       verdicts.push(state.observe(false, clock.now(), 'starting'));
       clock.advance(1000);
     }
     expect(verdicts.filter((v) => v !== 'ignored')).toEqual(['none', 'none', 'restart']);
-    expect(verdicts.indexOf('restart')).toBe(60);
+    expect(verdicts.indexOf('restart')).toBe(90);
   });
 });

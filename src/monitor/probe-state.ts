@@ -26,8 +26,9 @@ export const FIRST_PROBE_MS = 10;
  *
  * A `watched` run (a container the instances service or the reconciler just started) is
  * probed fast until its first pass: from FIRST_PROBE_MS, doubling, up to the start cadence.
- * Past the start period its failures still count at most once per interval, so the fast
- * cadence finds a healthy agent sooner without restarting a slow one sooner.
+ * Past the start period its failures count at most once per interval (the first one interval
+ * after the start), so the fast cadence finds a healthy agent sooner without restarting a
+ * slow one sooner.
  */
 export class ProbeState {
   consecutiveFailures = 0;
@@ -58,7 +59,7 @@ export class ProbeState {
     }
     this.consecutiveSuccesses = 0;
     if (this.inStartPeriod(now)) return 'ignored';
-    if (this.booting() && this.lastCountedFailureAt !== undefined && now - this.lastCountedFailureAt < this.spec.intervalMs) return 'ignored';
+    if (this.booting() && now - (this.lastCountedFailureAt ?? this.startedAt) < this.spec.intervalMs) return 'ignored';
     this.lastCountedFailureAt = now;
     this.consecutiveFailures++;
     if (this.consecutiveFailures >= this.spec.failureThreshold) return 'restart';
