@@ -24,16 +24,18 @@ import { imageRoutes } from './api/routes/images.js';
 import { nodeRoutes } from './api/routes/nodes.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
+import { EngineLimiter } from './common/engine-limiter.js';
 import { HealthRegistry } from './common/health.js';
 import { RefreshedValue } from './common/refreshed-value.js';
 import { createLogger, type Logger } from './common/logger.js';
 import { readVersion } from './common/version.js';
 import { loadConfig, type LoadOptions } from './config/loader.js';
 import type { BerthConfig } from './config/schema.js';
+import { runningUnderTests } from './config/test-mode.js';
 import { EventLog } from './core/events/event-log.js';
 import { ensureAdminToken } from './core/tokens/admin-token.js';
 import { TokenService } from './core/tokens/token-service.js';
-import { phase, type Service } from './daemon/lifecycle.js';
+import { phase, type Service } from './common/lifecycle.js';
 import { connectDocker } from './runtime/docker/docker-connection.js';
 import { DockerDriver } from './runtime/docker/docker-driver.js';
 import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
@@ -41,6 +43,7 @@ import { EgressFirewall, execFileRunner } from './runtime/docker/egress-rules.js
 import { boundEgress } from './runtime/docker/egress-status.js';
 import { createSwarmDriver } from './runtime/swarm/create-swarm-driver.js';
 import type { SwarmDriver } from './runtime/swarm/swarm-driver.js';
+import { limitEngineCalls } from './runtime/limited-runtime.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
 import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
@@ -48,7 +51,7 @@ import { instrumentRuntime } from './monitor/instrumented-runtime.js';
 import { Monitor } from './monitor/monitor.js';
 import { DiskWatch } from './monitor/disk-watch.js';
 import { MonitorMetrics } from './monitor/monitor-metrics.js';
-import { MonitorRepo } from './monitor/monitor-repo.js';
+import { MonitorRepo } from './store/repositories/monitor-repo.js';
 import { createScheduler } from './scheduler/create-scheduler.js';
 import { EventsRepo } from './store/repositories/events-repo.js';
 import { TokensRepo } from './store/repositories/tokens-repo.js';
@@ -124,7 +127,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
-  const monitorRepo = new MonitorRepo(store.db, () => clock.now());
+  const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
+  const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions });
   // Counted in the background, not per scrape: /metrics is open and may be scraped often.
   const statusCounts = new RefreshedValue(() => monitorRepo.countByStatus(), 5000, [] as Array<{ status: string; count: number }>);
   await statusCounts.start();
@@ -134,10 +138,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
   // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
   const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm' ? createSwarmDriver(config) : undefined;
-  const runtime: RuntimeDriver = instrumentRuntime(
+  // One limiter bounds every engine-mutating call, whoever makes it (API, monitor, reconciler, jobs).
+  const engine = new EngineLimiter(config.runtime.engineConcurrency ?? config.monitor.restartConcurrency);
+  const runtime: RuntimeDriver = limitEngineCalls(instrumentRuntime(
     swarm ?? dockerDriver,
     (operation, error) => monitorMetrics.runtimeError(operation, error),
-  );
+  ), engine);
   const runtimeStatus = new RuntimeStatus(runtime, logger.child({ component: 'runtime' }), clock, config.docker.retrySeconds * 1000);
   await phase(logger, 'runtime', async () => {
     const state = await runtimeStatus.check();
@@ -156,7 +162,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }),
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions,
   });
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, provisioner: instances.provisioner, networks: instances.networks,
@@ -166,8 +172,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     concurrency: config.monitor.restartConcurrency,
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
-  // On stop: background creates are awaited and first-health waits end, then the reconciler's pass.
-  services.push(reconciler, { name: 'first-health-watch', start: async () => undefined, stop: () => instances.service.shutdown() });
+  // On stop: background creates are awaited, then the reconciler's pass.
+  services.push(reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -178,8 +184,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
   const monitor = new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
-    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, clock, logger: logger.child({ component: 'monitor' }),
+    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
   });
+  // The monitor is the one health judge: it watches every new start, even with its loop disabled.
+  instances.watcher.attach(monitor);
   if (config.monitor.enabled) {
     reconciler.setExitHandler(monitor.exitHandler);
     monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));

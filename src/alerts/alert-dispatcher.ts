@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
+import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
 
 /** What an operator's webhook receives (POST, application/json). */
@@ -158,8 +159,8 @@ export class AlertDispatcher {
       this.options.onResult?.(delivery.event, 'failed');
       return;
     }
-    const raw = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (delivery.attempt - 1));
-    const delay = Math.round(raw / 2 + this.random() * raw / 2);
+    // Between half and all of the doubled delay ("equal jitter").
+    const delay = backoffDelay(delivery.attempt - 1, { baseMs: this.baseDelayMs, capMs: this.maxDelayMs, jitter: 0.5 }, () => 1 - this.random());
     this.options.logger.debug({ url: originOf(delivery.url), event: delivery.event, attempt: delivery.attempt, outcome, retryInMs: delay }, 'alert webhook delivery failed; retrying');
     this.options.onResult?.(delivery.event, 'retried');
     const handle = this.options.clock.setTimeout(() => {

@@ -9,6 +9,8 @@ import { Histogram } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
+import { acceptEmptyJsonBodies } from './empty-json-body.js';
+import { transformDocument, transformRoute } from './openapi-contract.js';
 import { installErrorHandler } from './error-handler.js';
 import { ErrorSchema } from './schemas.js';
 import { registerUi } from './ui-static.js';
@@ -43,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.addSchema(ErrorSchema);
   installErrorHandler(app, deps.logger);
+  acceptEmptyJsonBodies(app);
 
   const duration = new Histogram({
     name: 'berth_http_request_duration_seconds',
@@ -63,10 +66,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         title: 'berth',
         version: deps.version,
         description: 'Control plane for AI-agent runtimes in containers. Every /v1 route needs `Authorization: Bearer <token>`.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: transformRoute,
+    transformObject: (documents) => ('openapiObject' in documents ? transformDocument(documents) : documents.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -29,10 +29,3 @@ export function requireAdmin(request: FastifyRequest): Principal {
   if (p.scope !== 'admin') throw new BerthError('FORBIDDEN', 'this route needs an admin token');
   return p;
 }
-
-/** Tenant tokens may act only on their own tenant. */
-export function requireTenant(request: FastifyRequest, tenant: string): Principal {
-  const p = principalOf(request);
-  if (p.scope === 'tenant' && p.tenant !== tenant) throw new BerthError('FORBIDDEN', `this token may not act on tenant ${tenant}`);
-  return p;
-}

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { BerthError, ErrorCodes, type ErrorCode } from '../common/errors.js';
+import { BerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { ENV_KEY, HEALTH_PATH, SLUG } from '../core/instances/instance-spec.js';
 
@@ -84,8 +84,4 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
-}
-
-export function statusOf(code: ErrorCode): number {
-  return ErrorCodes[code];
 }

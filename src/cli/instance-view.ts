@@ -1,3 +1,5 @@
+import { STATUS } from '../core/instances/instance-status.js';
+
 /**
  * The instance as the API returns it (see src/api/routes/instances.ts). Only the fields the
  * CLI renders are named; --json prints whatever the API sent.
@@ -36,4 +38,4 @@ export interface InstanceList {
 export const instancePath = (name: string): string => `/v1/instances/${encodeURIComponent(name)}`;
 
 /** Statuses from which an instance will not reach `running` without someone acting. */
-export const GAVE_UP = new Set(['failed', 'crashloop']);
+export const GAVE_UP: ReadonlySet<string> = new Set(STATUS.gaveUp);

@@ -11,14 +11,3 @@ const REDACT = [
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({ level, base: { svc: 'berth' }, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
 }
-
-/** Replaces a URL's password with `***`, for logging connection strings. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '[unparseable url]';
-  }
-}

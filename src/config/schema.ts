@@ -136,6 +136,11 @@ export const ConfigSchema = Type.Object({
     stopTimeoutSeconds: Seconds(10, 0),
     /** Open files per tenant process (the nofile ulimit, soft and hard); must not exceed the engine's own limit. */
     nofile: Type.Integer({ default: 8192, minimum: 64, maximum: 1048576 }),
+    /**
+     * Engine-mutating calls (create, start, stop, restart, remove…) in flight at once, from the
+     * API, the monitor, the reconciler and jobs together. Unset: monitor.restartConcurrency.
+     */
+    engineConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     mounts: Type.Array(MountSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),

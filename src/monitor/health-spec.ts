@@ -1,8 +1,8 @@
 import type { BerthConfig, HealthDefaults, RestartPolicy } from '../config/schema.js';
 import { policyMs, type RestartPolicyMs } from './restart-policy.js';
 
-/** An instance's effective health check, in milliseconds. */
-export interface HealthSpec {
+/** The effective form of an instance's HealthSpec (core/instances/instance-types.ts): defaults resolved, in milliseconds. */
+export interface HealthSpecMs {
   path: string;
   intervalMs: number;
   timeoutMs: number;
@@ -24,7 +24,7 @@ const healthPath = (v: unknown): v is string => typeof v === 'string' && v.start
  * plan's defaults, then the top-level defaults. A malformed stored value falls back rather than
  * stopping the monitor.
  */
-export function resolveHealthSpec(config: Pick<BerthConfig, 'health' | 'plans'>, plan: string, stored: string | null): HealthSpec {
+export function resolveHealthSpec(config: Pick<BerthConfig, 'health' | 'plans'>, plan: string, stored: string | null): HealthSpecMs {
   let own: Record<string, unknown> = {};
   try {
     const parsed: unknown = stored ? JSON.parse(stored) : {};

@@ -1,8 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isBerthError } from '../common/errors.js';
+import { INSTANCE_STATUSES } from '../core/instances/instance-status.js';
 
-/** Every status an instance can have, so each series exists (at 0) from the first scrape. */
-const STATUSES = ['creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting'];
 
 /**
  * The monitor's Prometheus metrics, in the daemon's registry. Also the hooks other parts call:
@@ -32,7 +31,8 @@ export class MonitorMetrics {
         try {
           const rows = await countByStatus();
           this.reset();
-          for (const status of STATUSES) this.set({ status }, 0);
+          // Every status, so each series exists (at 0) from the first scrape.
+          for (const status of INSTANCE_STATUSES) this.set({ status }, 0);
           for (const row of rows) this.set({ status: row.status }, row.count);
         } catch {
           // The store is away: keep the last values; /health reports the store.

@@ -1,18 +1,21 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
+import type { EngineLimiter } from '../common/engine-limiter.js';
 import { describeError } from '../common/errors.js';
 import type { ComponentHealth } from '../common/health.js';
 import type { Logger } from '../common/logger.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
-import type { Service } from '../daemon/lifecycle.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
+import type { Service } from '../common/lifecycle.js';
+import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
-import { resolveHealthSpec, resolveRestartPolicy, type HealthSpec } from './health-spec.js';
+import { resolveHealthSpec, resolveRestartPolicy, type HealthSpecMs } from './health-spec.js';
 import { HttpProber, probeHost } from './http-prober.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
-import type { MonitoredInstance, MonitorRepo, ProbeWrite } from './monitor-repo.js';
+import type { MonitoredInstance, MonitorRepo, ProbeWrite } from '../store/repositories/monitor-repo.js';
 import { ProbeScheduler } from './probe-scheduler.js';
 import { ProbeState } from './probe-state.js';
 import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
@@ -28,6 +31,8 @@ export interface MonitorOptions {
   events: { append(...events: AppendEvent[]): Promise<void>; record(...events: AppendEvent[]): void };
   alerts: { notify(alert: Alert): void };
   metrics: MonitorMetrics;
+  /** The daemon's one engine limiter (runtime.engineConcurrency). */
+  engine: EngineLimiter;
   clock: Clock;
   logger: Logger;
   /** Checks an instance's critical s6 services (health.services); a problem fails the probe. */
@@ -39,7 +44,7 @@ export interface MonitorOptions {
 
 interface Tracked {
   row: MonitoredInstance;
-  spec: HealthSpec;
+  spec: HealthSpecMs;
   policy: RestartPolicyMs;
   probe: ProbeState;
   /** Local change counter: a store read older than this does not overwrite the mirror. */
@@ -48,14 +53,15 @@ interface Tracked {
   downSince: number | undefined;
 }
 
-const AWAITING_HEALTH: readonly string[] = ['starting', 'unhealthy', 'restarting', 'crashloop'];
 
 /**
  * Keeps desired-running instances alive: probes their health over published ports, follows
  * the runtime's event stream to act on exits at once, and hands failures to the restart
  * policy. Probe results are written in batches; status changes are conditional writes.
+ * It is the one health judge: a container the instances service just started is watched from
+ * here too (`watch`), even while the monitor loop itself is disabled (first health only).
  */
-export class Monitor implements Service {
+export class Monitor implements Service, StartWatcher {
   readonly name = 'monitor';
   private readonly tracked = new Map<string, Tracked>();
   private readonly prober: HttpProber;
@@ -94,7 +100,7 @@ export class Monitor implements Service {
       events: o.events,
       alerts: o.alerts,
       metrics: o.metrics,
-      concurrency: o.config.monitor.restartConcurrency,
+      engine: o.engine,
       policyFor: (plan) => resolveRestartPolicy(o.config, plan),
       stopTimeoutSeconds: o.config.runtime.stopTimeoutSeconds,
       onStatus: (id, status, downSince) => this.mirror(id, status, downSince),
@@ -125,7 +131,7 @@ export class Monitor implements Service {
     return this.restarts;
   }
 
-  /** Most restarts that ever ran at once (bounded by monitor.restartConcurrency). */
+  /** Most restarts that ever ran at once (bounded by runtime.engineConcurrency). */
   get restartHighWater(): number {
     return this.restarts.highWater;
   }
@@ -148,7 +154,7 @@ export class Monitor implements Service {
     this.watcher.start();
     await this.sync().catch((error: unknown) => this.o.logger.warn({ reason: describeError(error) }, 'first monitor sync failed; retrying'));
     this.scheduleSync();
-    this.o.logger.info({ instances: this.tracked.size, probeConcurrency: this.o.config.monitor.probeConcurrency, restartConcurrency: this.o.config.monitor.restartConcurrency }, 'monitor started');
+    this.o.logger.info({ instances: this.tracked.size, probeConcurrency: this.o.config.monitor.probeConcurrency, engineConcurrency: this.o.engine.size }, 'monitor started');
   }
 
   async stop(): Promise<void> {
@@ -195,14 +201,45 @@ export class Monitor implements Service {
     }
   }
 
-  private track(row: MonitoredInstance): void {
+  private track(row: MonitoredInstance, watched = false): Tracked {
     const spec = resolveHealthSpec(this.o.config, row.plan, row.health);
     const t: Tracked = {
       row, spec, policy: resolveRestartPolicy(this.o.config, row.plan),
-      probe: new ProbeState(spec, row.startedAt ?? this.o.clock.now()), touched: 0, downSince: undefined,
+      probe: new ProbeState(spec, row.startedAt ?? this.o.clock.now(), watched), touched: 0, downSince: undefined,
     };
     this.tracked.set(row.id, t);
-    this.scheduler.add(row.id);
+    this.scheduler.add(row.id, watched ? 0 : undefined);
+    return t;
+  }
+
+  /** A container was just started (create, start, restart, recreate): probe it now, then fast until it first passes. */
+  watch(id: string): void {
+    if (this.state === 'stopped') return;
+    void this.watchNow(id).catch((error: unknown) => this.o.logger.warn({ instance: id, reason: describeError(error) }, 'could not watch a new start'));
+  }
+
+  /** Stopped, restarted or deleted on request: forget this run (a new start is watched afresh). */
+  cancel(id: string): void {
+    if (!this.tracked.delete(id)) return;
+    this.scheduler.remove(id);
+    this.restarts.cancel(id);
+  }
+
+  private async watchNow(id: string): Promise<void> {
+    const row = await this.o.repo.get(id);
+    if (this.state === 'stopped' || !row || row.desiredState !== 'running' || row.status !== 'starting' || !row.containerId || !row.hostPort) return;
+    const t = this.tracked.get(id);
+    if (!t) {
+      this.track(row, true).touched = ++this.seq;
+      return;
+    }
+    // Already watching this run (the reconciler asks again on each pass): nothing new to do.
+    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt) return;
+    this.restarts.cancel(id);
+    t.row = row;
+    t.probe = new ProbeState(t.spec, row.startedAt ?? this.o.clock.now(), true);
+    t.touched = ++this.seq;
+    this.scheduler.probeSoon(id, 0);
   }
 
   private refresh(t: Tracked, row: MonitoredInstance): void {
@@ -221,7 +258,7 @@ export class Monitor implements Service {
     }
   }
 
-  private mirror(id: string, status: string, downSince?: number): void {
+  private mirror(id: string, status: InstanceStatus, downSince?: number): void {
     const t = this.tracked.get(id);
     if (!t) return;
     t.row = { ...t.row, status };
@@ -256,7 +293,9 @@ export class Monitor implements Service {
     }
     this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
     if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
-    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state !== 'running') return;
+    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state === 'stopped') return;
+    // Not running (not started yet, or disabled): only a watched start's first health is judged.
+    const firstOnly = this.state !== 'running';
 
     const now = this.o.clock.now();
     const previous = t.row.status;
@@ -275,7 +314,7 @@ export class Monitor implements Service {
       }];
     }
     if (verdict === 'healthy') {
-      write.transition = { to: 'running', from: AWAITING_HEALTH };
+      write.transition = { to: 'running', from: STATUS.awaitingHealth };
       const downSince = t.downSince;
       this.mirror(id, 'running');
       t.downSince = undefined;
@@ -286,6 +325,12 @@ export class Monitor implements Service {
       item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold } }];
     }
     this.writer.add(item);
+    if (firstOnly) {
+      // Judged (healthy), or past its start with no answer: the disabled monitor stops here.
+      if (verdict === 'healthy' || verdict === 'restart') this.cancel(id);
+      void this.writer.flush().catch(() => undefined);
+      return;
+    }
     if (verdict === 'restart') {
       if (this.o.runtimeStatus.state === 'down') {
         this.o.logger.debug({ instance: t.row.name }, 'health threshold reached while the engine is away; restart waits for it');
@@ -295,7 +340,7 @@ export class Monitor implements Service {
     }
   }
 
-  private healthyEvent(t: Tracked, previous: string, downSince: number | undefined, now: number): AppendEvent {
+  private healthyEvent(t: Tracked, previous: InstanceStatus, downSince: number | undefined, now: number): AppendEvent {
     const base = { instanceId: t.row.id, instance: t.row.name, tenant: t.row.tenant };
     const back = downSince === undefined ? '' : ` ${Math.round((now - downSince) / 100) / 10}s after the failure was seen`;
     const data = { from: previous, ...(downSince === undefined ? {} : { recoveryMs: now - downSince }) };

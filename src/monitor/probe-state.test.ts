@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../common/clock.js';
-import type { HealthSpec } from './health-spec.js';
+import type { HealthSpecMs } from './health-spec.js';
 import { ProbeState } from './probe-state.js';
 
-const spec: HealthSpec = { path: '/health', intervalMs: 30_000, timeoutMs: 5000, failureThreshold: 3, successThreshold: 1, startPeriodMs: 10_000 };
+const spec: HealthSpecMs = { path: '/health', intervalMs: 30_000, timeoutMs: 5000, failureThreshold: 3, successThreshold: 1, startPeriodMs: 10_000 };
 
 describe('probe state', () => {
   it('restarts after exactly failureThreshold consecutive failures, not before', () => {
@@ -63,5 +63,36 @@ describe('probe state', () => {
     expect(state.observe(true, 100_000, 'restarting')).toBe('none');
     expect(state.observe(true, 100_000, 'restarting')).toBe('healthy');
     expect(state.observe(true, 100_000, 'running')).toBe('none');
+  });
+});
+
+describe('probe state of a watched start', () => {
+  it('probes from 10 ms, doubling up to the start cadence, until the first pass', () => {
+    const clock = new ManualClock();
+    const state = new ProbeState(spec, clock.now(), true);
+    const delays: number[] = [state.nextDelay(clock.now(), 1000)];
+    for (let i = 0; i < 8; i++) {
+      expect(state.observe(false, clock.now(), 'starting')).toBe('ignored');
+      delays.push(state.nextDelay(clock.now(), 1000));
+      clock.advance(delays.at(-1)!);
+    }
+    expect(delays).toEqual([10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+    expect(state.observe(true, clock.now(), 'starting')).toBe('healthy');
+    // After the first pass: the configured interval, as for any run.
+    clock.advance(60_000);
+    expect(state.nextDelay(clock.now(), 1000)).toBe(30_000);
+  });
+
+  it('past the start period counts at most one failure per interval while no answer came', () => {
+    const clock = new ManualClock();
+    const state = new ProbeState({ ...spec, startPeriodMs: 0 }, clock.now(), true);
+    const verdicts: string[] = [];
+    // Fast probes for 95 s: failures count at 30 s, 60 s and 90 s only.
+    for (let t = 0; t <= 95_000; t += 1000) {
+      verdicts.push(state.observe(false, clock.now(), 'starting'));
+      clock.advance(1000);
+    }
+    expect(verdicts.filter((v) => v !== 'ignored')).toEqual(['none', 'none', 'restart']);
+    expect(verdicts.indexOf('restart')).toBe(90);
   });
 });

@@ -1,7 +1,7 @@
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { AppendEvent } from '../core/events/event-log.js';
-import type { MonitorRepo, ProbeWrite } from './monitor-repo.js';
+import type { MonitorRepo, ProbeWrite } from '../store/repositories/monitor-repo.js';
 
 export interface QueuedProbe {
   write: ProbeWrite;

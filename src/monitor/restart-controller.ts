@@ -1,14 +1,15 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
+import type { EngineLimiter } from '../common/engine-limiter.js';
 import { BerthError, describeError, isBerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import type { Instance } from '../core/instances/instance-types.js';
 import type { ExitHandler, ExitInfo } from '../reconciler/exit-handler.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
-import { OWNED_STATUSES, type MonitoredInstance, type MonitorRepo } from './monitor-repo.js';
+import { type MonitoredInstance, type MonitorRepo } from '../store/repositories/monitor-repo.js';
 import type { ProbeWriter } from './probe-writer.js';
 import { appendRestart, decideRestart, type RestartPolicyMs, type RestartReason } from './restart-policy.js';
 
@@ -24,12 +25,12 @@ export interface RestartControllerOptions {
   events: { record(...events: AppendEvent[]): void };
   alerts: { notify(alert: Alert): void };
   metrics: MonitorMetrics;
-  /** monitor.restartConcurrency: restarts running against the engine at once. */
-  concurrency: number;
+  /** The daemon's one engine limiter: a restart holds one slot from its inspect to its start. */
+  engine: EngineLimiter;
   policyFor: (plan: string) => RestartPolicyMs;
   stopTimeoutSeconds: number;
   /** The monitor's status mirror follows each change this controller makes. */
-  onStatus: (id: string, status: string, downSince?: number) => void;
+  onStatus: (id: string, status: InstanceStatus, downSince?: number) => void;
   /** A container was started again: probe it afresh from `at`. */
   onRestarted: (id: string, containerId: string, at: number) => void;
   /** The container is gone: the reconciler recreates it. */
@@ -57,7 +58,8 @@ interface Pending {
   timer: TimerHandle | undefined;
 }
 
-const AWAITING_RESTART: readonly string[] = ['restarting', 'crashloop'];
+const AWAITING_RESTART = STATUS.awaitingRestart;
+const OWNED_STATUSES = STATUS.monitored;
 
 function cause(reason: RestartReason, d: FailureDetail): string {
   if (reason === 'oom') return `container was OOM-killed (exit code ${d.exitCode ?? 'unknown'})`;
@@ -77,20 +79,16 @@ export class RestartController implements ExitHandler {
   private readonly pending = new Map<string, Pending>();
   /** Containers this controller restarted, and when: their own `die` events are not crashes. */
   private readonly ownRestarts = new Map<string, number>();
-  private readonly limiter: ConcurrencyLimiter;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private running = 0;
+  private peak = 0;
 
-  constructor(private readonly o: RestartControllerOptions) {
-    this.limiter = new ConcurrencyLimiter(o.concurrency, (active, peak) => {
-      o.metrics.restartsInFlight.set(active);
-      o.metrics.restartsInFlightMax.set(peak);
-    });
-  }
+  constructor(private readonly o: RestartControllerOptions) {}
 
-  /** Most restarts ever running at once. */
+  /** Most restarts ever running at once (each inside an engine slot, so at most runtime.engineConcurrency). */
   get highWater(): number {
-    return this.limiter.highWater;
+    return this.peak;
   }
 
   isPending(id: string): boolean {
@@ -145,7 +143,6 @@ export class RestartController implements ExitHandler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const id of [...this.pending.keys()]) this.cancel(id);
-    this.limiter.close();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -218,11 +215,25 @@ export class RestartController implements ExitHandler {
       return;
     }
     try {
-      await this.limiter.run(() => this.restartNow(id, entry));
+      await this.o.engine.run(() => this.counted(() => this.restartNow(id, entry)));
     } catch (error) {
-      if (error instanceof LimiterClosedError) return;
       this.pending.delete(id);
       this.o.logger.warn({ instance: id, reason: describeError(error) }, 'restart attempt crashed; the next failure retries');
+    }
+  }
+
+  /** Keeps the restarts-in-flight gauges: restarts that hold an engine slot right now. */
+  private async counted(fn: () => Promise<void>): Promise<void> {
+    if (this.stopped) return;
+    this.running++;
+    this.peak = Math.max(this.peak, this.running);
+    this.o.metrics.restartsInFlight.set(this.running);
+    this.o.metrics.restartsInFlightMax.set(this.peak);
+    try {
+      await fn();
+    } finally {
+      this.running--;
+      this.o.metrics.restartsInFlight.set(this.running);
     }
   }
 
@@ -301,7 +312,7 @@ export class RestartController implements ExitHandler {
     await this.request(id, entry.containerId, 'restart-failed', { error: message, at: entry.detectedAt });
   }
 
-  private alert(row: MonitoredInstance, event: string, status: string, message: string, data: Record<string, unknown>): void {
+  private alert(row: MonitoredInstance, event: string, status: InstanceStatus, message: string, data: Record<string, unknown>): void {
     this.o.alerts.notify({
       event, status, message, data, at: new Date(this.o.clock.now()).toISOString(),
       instance: { id: row.id, name: row.name, tenant: row.tenant, plan: row.plan },

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../common/retry.js';
 import type { RestartPolicy } from '../config/schema.js';
 
 /** Why a restart was asked for; also the `reason` label of the restarts metric. */
@@ -58,8 +59,7 @@ export function isStable(policy: RestartPolicyMs, history: readonly number[], no
  */
 export function restartDelay(policy: RestartPolicyMs, attempt: number, random: () => number = Math.random): number {
   if (attempt <= 0) return 0;
-  const raw = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt - 1, 40));
-  return Math.round(raw * (1 - policy.jitter * random()));
+  return backoffDelay(attempt - 1, { baseMs: policy.baseMs, capMs: policy.capMs, jitter: policy.jitter }, random);
 }
 
 /**

@@ -1,14 +1,16 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
+import { mapLimit } from '../common/map-limit.js';
+import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
 import type { EventLog } from '../core/events/event-log.js';
-import type { FirstHealthWatcher } from '../core/instances/first-health-watcher.js';
+import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
-import type { InstanceStatus } from '../core/instances/instance-types.js';
+import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
 import type { KeyedLock } from '../core/instances/keyed-lock.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
-import type { Service } from '../daemon/lifecycle.js';
+import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
@@ -21,7 +23,7 @@ export interface ReconcilerOptions {
   networksRepo: NetworksRepo;
   provisioner: InstanceProvisioner;
   networks: NetworkManager;
-  watcher: FirstHealthWatcher;
+  watcher: StartWatcher;
   runtime: RuntimeDriver;
   /** The runtime status tracker: passes only run while the engine is up. */
   status: { readonly state: string; report(error: unknown): void; onUp(listener: () => void): void };
@@ -49,8 +51,8 @@ export interface ReconcileReport {
 }
 
 /** The monitor's policy decides exited instances in these statuses; the reconciler leaves them be. */
-const MONITOR_OWNED: readonly InstanceStatus[] = ['restarting', 'crashloop', 'failed'];
-const EXPECTED_UP: readonly InstanceStatus[] = ['starting', 'running', 'unhealthy'];
+const MONITOR_OWNED: readonly InstanceStatus[] = STATUS.monitorOwned;
+const EXPECTED_UP: readonly InstanceStatus[] = STATUS.expectedUp;
 
 /**
  * Level-triggered convergence of the runtime (what exists, by this scope's labels) to the
@@ -113,7 +115,7 @@ export class Reconciler implements Service {
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
-    const delay = this.failedPasses > 0 ? Math.min(this.o.intervalMs, 1000 * 2 ** (this.failedPasses - 1)) : this.o.intervalMs;
+    const delay = this.failedPasses > 0 ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 }) : this.o.intervalMs;
     this.timer = this.o.clock.setTimeout(() => {
       void this.reconcileNow().finally(() => this.schedule());
     }, delay);
@@ -190,12 +192,12 @@ export class Reconciler implements Service {
     const p = this.o.provisioner;
     if (row.status === 'deleting') return p.finishDelete(id, 'berth');
     if (row.status === 'creating') return p.finishCreate(id, 'berth');
-    const status = row.status as InstanceStatus;
+    const status = row.status;
     const container = await p.findContainer(row);
 
     if (row.desired_state === 'stopped') {
       if (container?.state === 'running') await p.stopContainer(row);
-      if (status !== 'stopped' && (await this.o.repo.update(id, { status: 'stopped' }, [status]))) {
+      if (status !== 'stopped' && (await this.o.repo.transition(id, status, 'stopped'))) {
         this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'stopped', message: 'container is stopped, as desired' });
       }
       return;
@@ -212,7 +214,7 @@ export class Reconciler implements Service {
       } else if (status === 'starting') {
         this.o.watcher.watch(id);
       } else if (status === 'stopping' || status === 'stopped') {
-        if (await this.o.repo.update(id, { status: 'starting', last_error: null }, [status])) this.o.watcher.watch(id);
+        if (await this.o.repo.transition(id, status, 'starting', { last_error: null })) this.o.watcher.watch(id);
       }
       return;
     }
@@ -227,12 +229,4 @@ export class Reconciler implements Service {
       exits.push({ row, exit: { containerId: container.id, exitCode: container.exitCode, oomKilled: container.oomKilled, finishedAt: container.finishedAt } });
     }
   }
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }

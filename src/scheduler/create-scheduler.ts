@@ -7,6 +7,7 @@ import type { BerthConfig } from '../config/schema.js';
 import type { EventLog } from '../core/events/event-log.js';
 import { JobService } from '../core/jobs/job-service.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { InstancesRepo } from '../store/repositories/instances-repo.js';
 import { JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import { JobRunner } from './job-runner.js';
@@ -22,8 +23,8 @@ export interface SchedulingDeps {
   clock: Clock;
   logger: Logger;
   metrics: Registry;
-  /** The instances service's restart, when the daemon has one (statuses and events stay consistent). */
-  restartInstance?: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** The instances service's restart: the one restart path (statuses and events stay consistent). */
+  restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
 }
 
 /** Builds the jobs service and the scheduler over the daemon's store and runtime, wired together. */
@@ -31,12 +32,11 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
   const { config, clock, logger } = deps;
   const repo = new JobsRepo(deps.store.db);
   const targets = new StoreJobTargets({
-    db: deps.store.db,
+    repo: new InstancesRepo(deps.store.db, () => new Date(clock.now()).toISOString()),
     runtime: deps.runtime,
     scope: config.runtime.scope,
     bindAddress: config.runtime.bindAddress,
-    stopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
-    ...(deps.restartInstance ? { restartInstance: deps.restartInstance } : {}),
+    restartInstance: deps.restartInstance,
   });
   const metrics = new SchedulerMetrics(deps.metrics);
   const jobs = new JobService(repo, targets, clock, {

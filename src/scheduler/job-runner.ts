@@ -1,3 +1,4 @@
+import { mapLimit } from '../common/map-limit.js';
 import type { Clock } from '../common/clock.js';
 import { BerthError, describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -135,17 +136,4 @@ export function truncateBytes(text: string, limit: number): { text: string; trun
   if (bytes.length <= limit) return { text, truncated: false };
   // Cut on a character boundary: drop a partial UTF-8 sequence at the end.
   return { text: bytes.subarray(0, limit).toString('utf8').replace(/\uFFFD$/, ''), truncated: true };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

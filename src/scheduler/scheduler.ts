@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 import { iso, toJob, toRun } from '../core/jobs/job-rows.js';
 import { decideSlot, wakeDelay } from '../core/jobs/job-schedule.js';
 import type { Job, JobRun, RunTrigger } from '../core/jobs/job-types.js';
-import type { Service } from '../daemon/lifecycle.js';
+import type { Service } from '../common/lifecycle.js';
 import type { JobRow, JobRunRow, JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { RunExecutor } from './job-runner.js';
 import type { SchedulerMetrics } from './scheduler-metrics.js';

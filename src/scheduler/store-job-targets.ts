@@ -1,24 +1,19 @@
-import type { Kysely } from 'kysely';
 import { BerthError } from '../common/errors.js';
 import type { ExecOutcome, HttpCall, HttpOutcome, JobTargets, TargetInstance } from '../core/jobs/job-targets.js';
 import type { JobTarget } from '../core/jobs/job-types.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import type { Database } from '../store/database.js';
+import type { InstancesRepo, TargetRow } from '../store/repositories/instances-repo.js';
 import { httpCall } from './http-call.js';
 
 export interface StoreJobTargetsDeps {
-  db: Kysely<Database>;
+  repo: InstancesRepo;
   runtime: RuntimeDriver;
   scope: string;
   /** runtime.bindAddress: where instance ports are published. */
   bindAddress: string;
-  stopTimeoutSeconds: number;
-  /**
-   * The instances service's restart, when the daemon has one: it keeps the instance's status,
-   * counters and events consistent. Without it the container is restarted directly.
-   */
-  restartInstance?: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** The instances service's restart: the one restart path, which keeps status, counters and events consistent. */
+  restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
 }
 
 /** JobTargets over the instances table (read only) and the runtime port. */
@@ -26,23 +21,18 @@ export class StoreJobTargets implements JobTargets {
   constructor(private readonly deps: StoreJobTargetsDeps) {}
 
   async find(nameOrId: string): Promise<TargetInstance | undefined> {
-    const rows = await this.query().where((eb) => eb.or([eb('name', '=', nameOrId), eb('id', '=', nameOrId)])).execute();
+    const rows = await this.deps.repo.listTargets({ instance: nameOrId });
     return rows[0] ? toTarget(rows[0]) : undefined;
   }
 
   async resolve(target: JobTarget): Promise<TargetInstance[]> {
-    let query = this.query();
-    if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
-    else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
-    else query = query.where('plan', '=', target.plan);
-    return (await query.orderBy('name').execute()).map(toTarget);
+    return (await this.deps.repo.listTargets(target)).map(toTarget);
   }
 
   async restart(instance: TargetInstance, actor: string, reason: string): Promise<void> {
     // A restart would also start an instance someone stopped on purpose.
     if (instance.desiredState === 'stopped') throw new BerthError('INVALID_STATE', `instance ${instance.name} is stopped; a job does not start it`);
-    if (this.deps.restartInstance) return this.deps.restartInstance(instance.id, actor, reason);
-    await this.deps.runtime.restartContainer(await this.containerOf(instance), this.deps.stopTimeoutSeconds);
+    await this.deps.restartInstance(instance.id, actor, reason);
   }
 
   async exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome> {
@@ -54,12 +44,6 @@ export class StoreJobTargets implements JobTargets {
     // On a cluster the port answers on the node running the instance.
     const host = (instance.containerId ? this.deps.runtime.probeAddress?.(instance.containerId) : undefined) ?? loopbackFor(this.deps.bindAddress);
     return httpCall(call, { ...options, host, port: instance.hostPort });
-  }
-
-  private query() {
-    return this.deps.db.selectFrom('instances')
-      .select(['id', 'name', 'tenant', 'plan', 'container_id', 'host_port', 'status', 'desired_state'])
-      .where('status', '!=', 'deleting');
   }
 
   /** The stored container id, or the container labelled with the instance in this berth's scope. */
@@ -74,7 +58,7 @@ export class StoreJobTargets implements JobTargets {
   }
 }
 
-function toTarget(row: { id: string; name: string; tenant: string; plan: string; container_id: string | null; host_port: number | null; status: string; desired_state: string }): TargetInstance {
+function toTarget(row: TargetRow): TargetInstance {
   return {
     id: row.id,
     name: row.name,

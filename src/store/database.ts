@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { InstanceStatus } from '../core/instances/instance-status.js';
 
 /**
  * The store's tables as Kysely sees them. Timestamps are ISO-8601 text (sortable, identical on
@@ -26,7 +27,7 @@ export interface InstancesTable {
   /** Hash of the creation spec, for idempotent create. */
   spec_hash: string;
   desired_state: string;
-  status: string;
+  status: InstanceStatus;
   container_id: string | null;
   network_name: string | null;
   restarts: Generated<number>;

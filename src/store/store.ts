@@ -7,7 +7,9 @@ import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './sqlite-dialect.js';
 
-export type StoreDialect = 'sqlite' | 'postgres';
+import type { StoreDialect } from './store-dialect.js';
+
+export type { StoreDialect };
 
 export interface Store {
   readonly db: Kysely<Database>;

@@ -127,10 +127,12 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
         id: `ins_seed${String(i).padStart(4, '0')}`, name: `seed-${i}`, tenant: `tenant-${i % 40}`, plan: ['starter', 'pro', 'business'][i % 3]!,
         image: 'berth/test-agent:local', command: null, env: '{"LOG_LEVEL":"info"}', secrets_sealed: null, secret_names: '[]', container_port: 8080,
         host_port: null, health: JSON.stringify({ path: '/health', intervalSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1, startPeriodSeconds: 10 }),
-        spec_hash: `seed${i}`, desired_state: 'stopped', status: 'stopped', container_id: null, network_name: null,
+        spec_hash: `seed${i}`, desired_state: 'stopped', status: 'creating', container_id: null, network_name: null,
         last_check_at: null, last_check_ok: null, last_check_latency_ms: null, last_exit_code: null, next_restart_at: null, last_error: null, started_at: null,
         created_at: at, updated_at: at,
       });
+      // Rows start as `creating` (the status machine's only entry); `created-stopped` settles them.
+      await repo.transition(`ins_seed${String(i).padStart(4, '0')}`, 'creating', 'stopped');
     }
     const url = `${td.url}/v1/instances?limit=1000`;
     const auth = { authorization: `Bearer ${td.token}` };

@@ -5,7 +5,7 @@ import type { LogLine } from '../../runtime/runtime-driver.js';
 import type { App } from '../app.js';
 import { errorResponses, Security } from '../schemas.js';
 import { IdOrNameParams } from './instance-schemas.js';
-import type { InstanceRouteDeps } from './instances.js';
+import type { InstanceRouteDeps } from './instance-route-deps.js';
 import { viewerOf } from './viewer-of.js';
 
 const StatsSchema = Type.Object({

@@ -1,23 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { BerthError } from '../../common/errors.js';
-import type { EventLog } from '../../core/events/event-log.js';
-import type { InstanceService } from '../../core/instances/instance-service.js';
 import type { Instance } from '../../core/instances/instance-types.js';
-import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
 import type { App } from '../app.js';
 import { errorResponses, listOf, Security } from '../schemas.js';
 import { instanceLogRoutes } from './instance-logs.js';
+import type { InstanceRouteDeps } from './instance-route-deps.js';
 import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams, StatusSchema } from './instance-schemas.js';
 import { viewerOf } from './viewer-of.js';
 
-export interface InstanceRouteDeps {
-  instances: InstanceService;
-  events: EventLog;
-  runtime: RuntimeDriver;
-  /** The runtime status: create answers 503 while the engine is away. */
-  status: { require(): void; report(error: unknown): void };
-}
+export type { InstanceRouteDeps };
 
 const WaitQuery = Type.Object({
   wait: Type.Optional(Type.Literal('running', { description: 'Block until the instance is running (healthy), has failed, or the timeout passes' })),

@@ -156,7 +156,7 @@ export function jobRoutes(jobs: JobService, trigger: RunTrigger) {
         timer = setTimeout(() => resolve(undefined), (request.query.timeout ?? 60) * 1000);
       })]).finally(() => clearTimeout(timer));
       if (ended) return reply.status(200).send(ended);
-      return reply.status(202).send((await jobs.run(started.run.id)) ?? started.run);
+      return reply.status(202).send((await jobs.run(target.id, started.run.id, principal)) ?? started.run);
     });
 
     app.get('/v1/jobs/:id/runs', {
@@ -179,9 +179,10 @@ export function jobRoutes(jobs: JobService, trigger: RunTrigger) {
         response: { 200: run, ...errorResponses(404) },
       },
     }, async (request) => {
-      const owner = await jobs.get(request.params.id, principalOf(request));
-      const found = await jobs.run(request.params.runId);
-      if (!found || found.jobId !== owner.id) throw new BerthError('NOT_FOUND', `job ${owner.name} has no run ${request.params.runId}`);
+      const principal = principalOf(request);
+      const owner = await jobs.get(request.params.id, principal);
+      const found = await jobs.run(owner.id, request.params.runId, principal);
+      if (!found) throw new BerthError('NOT_FOUND', `job ${owner.name} has no run ${request.params.runId}`);
       return found;
     });
   };

@@ -224,7 +224,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExamples:\n  berth serve\n  BERTH_PORT=9000 berth serve --data-dir /var/lib/berth\n  DATABASE_URL=postgres://berth@db/berth berth serve')
     .action(action<ServeOptions>(io, async (ctx, _args, opts) => {
       // Loaded only here: the daemon's dependencies would slow every other command's start.
-      const { runServe } = await import('../../daemon/run-serve.js');
+      const { runServe } = await import('../run-serve.js');
       await runServe({
         env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir),
         logDestinationFor: (format) => (wantPretty(format, ctx.io.stdout.isTTY) ? prettyDestination(ctx.io.stdout, ctx.out.colors) : undefined),

@@ -12,8 +12,9 @@ import { resolvePlans, type PlanCatalog } from '../plans/resolve-plans.js';
 import { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
-import { FirstHealthWatcher } from './first-health-watcher.js';
+import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
+import type { IllegalTransitionPolicy } from './instance-status.js';
 import { InstanceService, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -26,12 +27,15 @@ export interface InstancesDeps {
   events: EventLog;
   clock: Clock;
   logger: Logger;
+  /** What an illegal status transition does: throw (tests) or log (production, the default). */
+  illegalTransitions?: IllegalTransitionPolicy;
 }
 
 export interface Instances {
   service: InstanceService;
   provisioner: InstanceProvisioner;
-  watcher: FirstHealthWatcher;
+  /** Attach the monitor here: it judges a new container's first health. */
+  watcher: StartWatcherSlot;
   networks: NetworkManager;
   repo: InstancesRepo;
   networksRepo: NetworksRepo;
@@ -45,11 +49,10 @@ export function createInstances(d: InstancesDeps): Instances {
   const now = (): string => new Date(clock.now()).toISOString();
   checkOperatorMounts(config.runtime.mounts, config.docker.host);
   const plans = resolvePlans(config);
-  const repo = new InstancesRepo(d.store.db, now);
+  const repo = new InstancesRepo(d.store.db, now, { logger: d.logger, illegalTransitions: d.illegalTransitions ?? 'log' });
   const networksRepo = new NetworksRepo(d.store.db);
   const lock = new KeyedLock();
   const bindAddress = config.runtime.bindAddress;
-  const probeHost = bindAddress === '0.0.0.0' || bindAddress === '' ? '127.0.0.1' : bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
   const networks = new NetworkManager({
     runtime: d.runtime, repo: networksRepo, lock, logger: d.logger, scope: config.runtime.scope,
@@ -67,12 +70,10 @@ export function createInstances(d: InstancesDeps): Instances {
     env: config.runtime.env,
     mounts: config.runtime.mounts,
   };
-  const watcher = new FirstHealthWatcher({
-    repo, events: d.events, clock, logger: d.logger, probeHost, probeAddress: (id) => d.runtime.probeAddress?.(id),
-  });
+  const watcher = new StartWatcherSlot();
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
-    events: d.events, clock, logger: d.logger, concurrency: config.monitor.restartConcurrency,
+    events: d.events, clock, logger: d.logger,
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,

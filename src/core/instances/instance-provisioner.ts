@@ -11,9 +11,8 @@ import type { PlanCatalog } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { buildContainerSpec, containerName, workspaceLabels, workspaceVolume, type RuntimeSettings } from './container-spec.js';
-import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { StartWatcher } from './start-watcher.js';
 import type { InstanceStatus } from './instance-types.js';
-import { Semaphore } from './semaphore.js';
 
 export interface ProvisionerOptions {
   runtime: RuntimeDriver;
@@ -23,12 +22,11 @@ export interface ProvisionerOptions {
   settings: RuntimeSettings;
   secrets: SecretBox;
   ports: PortAllocator;
-  watcher: FirstHealthWatcher;
+  /** The health judge: probes a just-started container until its first healthy answer. */
+  watcher: StartWatcher;
   events: EventLog;
   clock: Clock;
   logger: Logger;
-  /** How many container creates/starts may hit the engine at once. */
-  concurrency: number;
 }
 
 /** The event a launch records: a start (also a restart on request: the scheduler looks for these), or a container made again. */
@@ -45,11 +43,7 @@ const PERMANENT: ReadonlySet<string> = new Set(['IMAGE_NOT_FOUND', 'INVALID_CONF
  * repeat any of them after a crash. Callers hold the instance's lock.
  */
 export class InstanceProvisioner {
-  private readonly engine: Semaphore;
-
-  constructor(private readonly o: ProvisionerOptions) {
-    this.engine = new Semaphore(o.concurrency);
-  }
+  constructor(private readonly o: ProvisionerOptions) {}
 
   private now(): string {
     return new Date(this.o.clock.now()).toISOString();
@@ -85,11 +79,10 @@ export class InstanceProvisioner {
     if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
     const secrets = row.secrets_sealed ? this.o.secrets.open(row.secrets_sealed) : {};
     const volume = workspaceVolume(this.o.settings.scope, row.name);
-    const id = await this.engine.run(async () => {
-      await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
-      return this.o.networks.use(row.tenant, plan, (network) =>
-        this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
-    });
+    // Each engine call takes a slot of the daemon's one engine limiter (see limitEngineCalls).
+    await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
+    const id = await this.o.networks.use(row.tenant, plan, (network) =>
+      this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
     await this.o.repo.update(row.id, { container_id: id });
     const made = await this.o.runtime.inspectContainer(id);
     if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
@@ -106,7 +99,7 @@ export class InstanceProvisioner {
       const container = await this.ensureContainer(row);
       if (container.state === 'running') return row;
       try {
-        await this.engine.run(() => this.o.runtime.startContainer(container.id));
+        await this.o.runtime.startContainer(container.id);
         return row;
       } catch (error) {
         if (!PORT_TAKEN.test(describeError(error)) || attempt >= 4) throw error;
@@ -141,7 +134,7 @@ export class InstanceProvisioner {
    */
   async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
-    const moved = await this.o.repo.update(row.id, { status: 'starting', started_at: this.now(), last_error: null }, onlyIf);
+    const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { started_at: this.now(), last_error: null });
     if (moved) {
       this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.host_port } });
       this.o.watcher.watch(row.id);
@@ -158,12 +151,12 @@ export class InstanceProvisioner {
         await this.launch(row, ['creating'], actor, 'container created and started');
       } else {
         await this.ensureContainer(row);
-        await this.o.repo.update(id, { status: 'stopped' }, ['creating']);
+        await this.o.repo.transition(id, 'creating', 'stopped');
       }
     } catch (error) {
       const message = describeError(error);
       if (error instanceof BerthError && PERMANENT.has(error.code)) {
-        if (await this.o.repo.update(id, { status: 'failed', last_error: message }, ['creating'])) {
+        if (await this.o.repo.transition(id, 'creating', 'failed', { last_error: message })) {
           this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
         }
         return;

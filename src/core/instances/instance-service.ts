@@ -11,10 +11,11 @@ import { requirePlan } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { workspaceVolume } from './container-spec.js';
-import type { FirstHealthWatcher } from './first-health-watcher.js';
+import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
-import { ADMIN_VIEWER, INSTANCE_STATUSES, type CreateInstanceInput, type Instance, type InstanceStatus, type Viewer } from './instance-types.js';
+import { STATUS, type InstanceStatus } from './instance-status.js';
+import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
 import type { KeyedLock } from './keyed-lock.js';
 
@@ -27,7 +28,7 @@ export interface RuntimeGate {
 export interface InstanceServiceOptions {
   repo: InstancesRepo;
   provisioner: InstanceProvisioner;
-  watcher: FirstHealthWatcher;
+  watcher: StartWatcher;
   networks: NetworkManager;
   ports: PortAllocator;
   secrets: SecretBox;
@@ -44,10 +45,8 @@ export interface InstanceServiceOptions {
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
 
-/** Statuses the monitor's failure policy leaves an instance in; a manual start or restart resets its backoff. */
-const GAVE_UP: readonly InstanceStatus[] = ['failed', 'crashloop'];
-const NOT_DELETING = INSTANCE_STATUSES.filter((s) => s !== 'deleting' && s !== 'creating');
-const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = ['running', 'failed', 'crashloop', 'stopped'];
+const GAVE_UP: readonly InstanceStatus[] = STATUS.gaveUp;
+const TERMINAL_FOR_WAIT: readonly InstanceStatus[] = STATUS.settled;
 
 /**
  * The instance lifecycle as the API sees it. Writes intent to the store and returns; the
@@ -64,7 +63,6 @@ export class InstanceService {
   /** Daemon shutdown: no new creates are finished in the background; running ones are awaited. */
   async shutdown(): Promise<void> {
     this.stopped = true;
-    this.o.watcher.stopAll();
     await Promise.allSettled([...this.background]);
   }
 
@@ -84,7 +82,7 @@ export class InstanceService {
   }
 
   /** Creates an instance, or returns the existing one when the same name has the same spec. */
-  async create(input: CreateInstanceInput, actor: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; created: boolean }> {
+  async create(input: CreateInstanceInput, actor: string, viewer: Viewer): Promise<{ instance: Instance; created: boolean }> {
     const spec = normalizeSpec(input, this.o.spec);
     if (viewer.tenant && viewer.tenant !== spec.tenant) throw new BerthError('FORBIDDEN', `this token may not create instances for tenant ${spec.tenant}`);
     const hash = specHash(spec, this.o.secrets.digest(spec.secrets));
@@ -115,7 +113,7 @@ export class InstanceService {
       health: JSON.stringify(spec.health),
       spec_hash: hash,
       desired_state: 'running',
-      status: 'creating',
+      status: 'creating' as const,
       container_id: null,
       network_name: this.o.networks.nameFor(spec.tenant, plan),
       created_at: at,
@@ -178,11 +176,11 @@ export class InstanceService {
     void work.finally(() => this.background.delete(work));
   }
 
-  async get(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<Instance> {
+  async get(idOrName: string, viewer: Viewer): Promise<Instance> {
     return this.view(await this.find(idOrName, viewer));
   }
 
-  async list(filter: Partial<InstanceFilter>, viewer: Viewer = ADMIN_VIEWER): Promise<{ items: Instance[]; total: number }> {
+  async list(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: Instance[]; total: number }> {
     if (viewer.tenant && filter.tenant && filter.tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${filter.tenant}`);
     const { rows, total } = await this.o.repo.list({
       ...filter,
@@ -198,21 +196,20 @@ export class InstanceService {
    * `done` is false when the engine failed midway: the instance stays `deleting` and the
    * reconciler finishes it.
    */
-  async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<{ instance: Instance; done: boolean }> {
+  async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer, reason?: string): Promise<{ instance: Instance; done: boolean }> {
     const row = await this.find(idOrName, viewer);
     this.o.gate.require();
     const volume = workspaceVolume(this.o.scope, row.name);
     if (options.keepData) await this.o.repo.markWorkspaceKept(volume);
     else await this.o.repo.unmarkWorkspaceKept(volume);
-    if (row.status !== 'deleting') {
-      await this.o.repo.update(row.id, { status: 'deleting' });
+    if (await this.o.repo.transition(row.id, STATUS.deletable, 'deleting')) {
       this.o.events.record({
         instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'deleting', actor,
         message: reason ?? (options.keepData ? 'delete requested; keeping the workspace' : 'delete requested'),
       });
     }
     this.o.watcher.cancel(row.id);
-    const deleting = { ...row, status: 'deleting' };
+    const deleting = { ...row, status: 'deleting' as const };
     try {
       await this.o.lock.run(row.id, () => this.o.provisioner.finishDelete(row.id, actor));
       return { instance: this.view(deleting), done: true };
@@ -223,15 +220,15 @@ export class InstanceService {
     }
   }
 
-  start(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  start(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'start', actor, viewer, reason);
   }
 
-  stop(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  stop(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'stop', actor, viewer, reason);
   }
 
-  restart(idOrName: string, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  restart(idOrName: string, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     return this.act(idOrName, 'restart', actor, viewer, reason);
   }
 
@@ -240,28 +237,28 @@ export class InstanceService {
    * policies. Unlike the API action it never starts an instance someone stopped.
    */
   async restartContainer(idOrName: string, actor: string, reason?: string): Promise<Instance> {
-    const row = await this.find(idOrName);
+    const row = await this.find(idOrName, SYSTEM_VIEWER);
     if (row.desired_state === 'stopped') throw new BerthError('INVALID_STATE', `instance ${row.name} is stopped; start it first`);
-    return this.act(row.id, 'restart', actor, ADMIN_VIEWER, reason);
+    return this.act(row.id, 'restart', actor, SYSTEM_VIEWER, reason);
   }
 
-  async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer = ADMIN_VIEWER, reason?: string): Promise<Instance> {
+  async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     const found = await this.find(idOrName, viewer);
     this.o.gate.require();
     await this.runtime(() => this.o.lock.run(found.id, async () => {
       const row = await this.o.repo.get(found.id);
       if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
-      if (row.status === 'deleting' || row.status === 'creating') {
+      if (STATUS.busy.includes(row.status)) {
         throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
       }
-      const reset: InstancePatch = GAVE_UP.includes(row.status as InstanceStatus)
+      const reset: InstancePatch = GAVE_UP.includes(row.status)
         ? { consecutive_failures: 0, backoff_ms: 0, next_restart_at: null, restart_history: '[]' }
         : {};
       if (action === 'stop') {
         this.o.watcher.cancel(row.id);
-        await this.o.repo.update(row.id, { desired_state: 'stopped', status: 'stopping' });
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'stopped' }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
-        if (await this.o.repo.update(row.id, { status: 'stopped' }, ['stopping'])) {
+        if (await this.o.repo.transition(row.id, 'stopping', 'stopped')) {
           this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
         }
         return;
@@ -269,17 +266,17 @@ export class InstanceService {
       if (action === 'restart') {
         this.o.watcher.cancel(row.id);
         // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
-        await this.o.repo.update(row.id, { desired_state: 'running', status: 'stopping', ...reset });
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'running', ...reset }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
         await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
         return;
       }
       await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
       const container = await this.o.provisioner.findContainer(row);
-      if (container?.state === 'running' && ['starting', 'running', 'unhealthy'].includes(row.status)) return;
-      await this.o.provisioner.launch(row, NOT_DELETING, actor, reason ?? 'started on request');
+      if (container?.state === 'running' && STATUS.expectedUp.includes(row.status)) return;
+      await this.o.provisioner.launch(row, STATUS.actionable, actor, reason ?? 'started on request');
     }));
-    return this.get(found.id);
+    return this.get(found.id, viewer);
   }
 
   /**
@@ -291,13 +288,13 @@ export class InstanceService {
     for (;;) {
       const row = await this.o.repo.get(id);
       if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `instance ${id} was deleted while waiting`);
-      if (TERMINAL_FOR_WAIT.includes(row.status as InstanceStatus) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
+      if (TERMINAL_FOR_WAIT.includes(row.status) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
       await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, 200));
     }
   }
 
   /** The instance's container id, for logs and stats (503 without an engine, 409 without a container). */
-  async containerOf(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<{ instance: Instance; containerId: string }> {
+  async containerOf(idOrName: string, viewer: Viewer): Promise<{ instance: Instance; containerId: string }> {
     const row = await this.find(idOrName, viewer);
     this.o.gate.require();
     const container = await this.runtime(() => this.o.provisioner.findContainer(row));
@@ -306,10 +303,15 @@ export class InstanceService {
   }
 
   /** The row, if the viewer may see it; otherwise INSTANCE_NOT_FOUND (a tenant never learns of others). */
-  async find(idOrName: string, viewer: Viewer = ADMIN_VIEWER): Promise<InstanceRow> {
+  async find(idOrName: string, viewer: Viewer): Promise<InstanceRow> {
     const row = await this.o.repo.findByIdOrName(idOrName);
     if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
     return row;
+  }
+
+  /** A delete started while this action waited for the instance's lock. */
+  private movedOn(name: string): BerthError {
+    return new BerthError('INVALID_STATE', `instance ${name} is being deleted; try again when it is done`);
   }
 
   /** Runs engine work, flipping the runtime status at once when the engine turns out to be away. */

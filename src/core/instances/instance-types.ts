@@ -1,9 +1,8 @@
 /** The instance vocabulary shared by the API, the reconciler, the monitor and the scheduler. */
 
-export const INSTANCE_STATUSES = [
-  'creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting',
-] as const;
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+import type { InstanceStatus } from './instance-status.js';
+
+export { INSTANCE_STATUSES, type InstanceStatus } from './instance-status.js';
 
 export const DESIRED_STATES = ['running', 'stopped'] as const;
 export type DesiredState = (typeof DESIRED_STATES)[number];
@@ -86,7 +85,5 @@ export interface Viewer {
   tenant: string | null;
 }
 
-export const ADMIN_VIEWER: Viewer = { tenant: null };
-
-/** Statuses in which the container is meant to be up (the monitor probes these). */
-export const ACTIVE_STATUSES: readonly InstanceStatus[] = ['starting', 'running', 'unhealthy'];
+/** berth itself (the reconciler, the monitor, jobs): sees every tenant. Callers name it on purpose; nothing defaults to it. */
+export const SYSTEM_VIEWER: Viewer = { tenant: null };

@@ -100,9 +100,11 @@ export class JobService {
     return { items: rows.map(toRun), total };
   }
 
-  async run(runId: string): Promise<JobRun | undefined> {
+  /** One run of a job the principal may see; undefined when that job has no such run. */
+  async run(jobIdOrName: string, runId: string, principal: Principal): Promise<JobRun | undefined> {
+    const job = await this.row(jobIdOrName, principal);
     const row = await this.repo.getRun(runId);
-    return row ? toRun(row) : undefined;
+    return row && row.job_id === job.id ? toRun(row) : undefined;
   }
 
   private columns(spec: JobSpec, now: number) {

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { StoreDialect } from '../store.js';
+import type { StoreDialect } from '../store-dialect.js';
 
 /** Initial schema: instances, networks, events, tokens, jobs, job runs, meta. */
 export function initialMigration(dialect: StoreDialect): Migration {

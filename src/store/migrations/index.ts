@@ -1,5 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
-import type { StoreDialect } from '../store.js';
+import type { StoreDialect } from '../store-dialect.js';
 import { initialMigration } from './0001-initial.js';
 import { jobRunNoteMigration } from './0002-job-run-note.js';
 

@@ -1,14 +1,27 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Logger } from '../../common/logger.js';
+import { legalSources, type IllegalTransitionPolicy, type InstanceStatus } from '../../core/instances/instance-status.js';
 import type { Database, InstancesTable } from '../database.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
-export type NewInstanceRow = Insertable<InstancesTable>;
-/** Columns a writer may set; id, version and created_at are the repo's. */
-export type InstancePatch = Omit<Updateable<InstancesTable>, 'id' | 'version' | 'created_at' | 'updated_at'>;
+/** A new row always starts `creating`: the status machine's only entry. */
+export type NewInstanceRow = Insertable<InstancesTable> & { status: 'creating' };
+/** Columns a writer may set; id, version and created_at are the repo's, status only through `transition`. */
+export type InstancePatch = Omit<Updateable<InstancesTable>, 'id' | 'version' | 'created_at' | 'updated_at' | 'status'>;
+
+export interface InstancesRepoOptions {
+  /** Stale writers (debug) and illegal transitions under the `log` policy (error). */
+  logger?: Logger;
+  /** `throw` in tests: an illegal transition is a bug; `log` in production. */
+  illegalTransitions?: IllegalTransitionPolicy;
+}
+
+/** The columns a job needs of its target instances. */
+export type TargetRow = Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'container_id' | 'host_port' | 'status' | 'desired_state'>;
 
 export interface InstanceFilter {
   tenant?: string;
-  status?: string;
+  status?: InstanceStatus;
   plan?: string;
   limit: number;
   offset: number;
@@ -16,7 +29,7 @@ export interface InstanceFilter {
 
 /** Instance rows. Writers update only the columns they own, conditionally on the status they expect. */
 export class InstancesRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => string) {}
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => string, private readonly options: InstancesRepoOptions = {}) {}
 
   /** Throws the store's unique violation (see uniqueViolation) on a taken name or host port. */
   async insert(row: NewInstanceRow): Promise<void> {
@@ -49,6 +62,17 @@ export class InstancesRepo {
     return { rows, total: Number(count?.n ?? 0) };
   }
 
+  /** A job's targets (never an instance being deleted), by name or id, tenant or plan, in name order. */
+  listTargets(target: { instance: string } | { tenant: string } | { plan: string }): Promise<TargetRow[]> {
+    let query = this.db.selectFrom('instances')
+      .select(['id', 'name', 'tenant', 'plan', 'container_id', 'host_port', 'status', 'desired_state'])
+      .where('status', '!=', 'deleting');
+    if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
+    else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
+    else query = query.where('plan', '=', target.plan);
+    return query.orderBy('name').execute();
+  }
+
   listAll(): Promise<InstanceRow[]> {
     return this.db.selectFrom('instances').selectAll().orderBy('created_at').execute();
   }
@@ -65,16 +89,34 @@ export class InstancesRepo {
   }
 
   /**
-   * Sets `patch` on the row if its status is one of `onlyIf` (any status when omitted).
-   * Returns whether a row changed: false means someone else moved it first.
+   * Sets `patch` (never the status) on the row if its status is one of `onlyIf` (any status
+   * when omitted). Returns whether a row changed: false means someone else moved it first.
    */
-  async update(id: string, patch: InstancePatch, onlyIf?: readonly string[]): Promise<boolean> {
+  async update(id: string, patch: InstancePatch, onlyIf?: readonly InstanceStatus[]): Promise<boolean> {
     let query = this.db.updateTable('instances')
       .set({ ...patch, updated_at: this.now(), version: sql<number>`version + 1` })
       .where('id', '=', id);
     if (onlyIf) query = query.where('status', 'in', [...onlyIf]);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * The status machine's write: moves the row to `to` (with `patch`) only if its status is
+   * one of `from`, each of which must be a legal source for `to`. Returns false when the
+   * row had moved on already: the stale writer loses, and says so in a debug log.
+   */
+  async transition(id: string, from: InstanceStatus | readonly InstanceStatus[], to: InstanceStatus, patch: InstancePatch = {}): Promise<boolean> {
+    const sources = legalSources(id, typeof from === 'string' ? [from] : from, to, this.options.illegalTransitions ?? 'throw',
+      (error) => this.options.logger?.error({ instance: id, err: error }, error.message));
+    if (!sources.length) return false;
+    const result = await this.db.updateTable('instances')
+      .set({ ...patch, status: to, updated_at: this.now(), version: sql<number>`version + 1` })
+      .where('id', '=', id).where('status', 'in', sources)
+      .executeTakeFirst();
+    const moved = Number(result.numUpdatedRows) > 0;
+    if (!moved) this.options.logger?.debug({ instance: id, from: sources, to }, 'status write lost: the instance had moved on');
+    return moved;
   }
 
   async delete(id: string): Promise<boolean> {

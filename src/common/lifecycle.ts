@@ -1,4 +1,4 @@
-import type { Logger } from '../common/logger.js';
+import type { Logger } from './logger.js';
 
 /** A long-running part of the daemon (reconciler loop, monitor, scheduler …). */
 export interface Service {

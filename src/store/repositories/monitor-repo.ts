@@ -1,10 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
-import type { Database, InstancesTable } from '../store/database.js';
-
-/** Statuses the monitor watches: a desired-running instance with a container that should be up. */
-export const MONITORED_STATUSES = ['starting', 'running', 'unhealthy', 'restarting', 'crashloop'] as const;
-/** Statuses the monitor may move a desired-running instance out of (it owns all but `starting`). */
-export const OWNED_STATUSES: readonly string[] = MONITORED_STATUSES;
+import { legalSources, STATUS, type InstanceStatus } from '../../core/instances/instance-status.js';
+import type { Database, InstancesTable } from '../database.js';
+import type { InstancesRepoOptions } from './instances-repo.js';
 
 export interface MonitoredInstance {
   id: string;
@@ -14,7 +11,7 @@ export interface MonitoredInstance {
   health: string;
   hostPort: number | null;
   containerId: string | null;
-  status: string;
+  status: InstanceStatus;
   desiredState: string;
   startedAt: number | null;
   /** Times (ms) of the restarts in the current streak. */
@@ -36,14 +33,14 @@ export interface ProbeWrite {
   consecutiveFailures: number;
   error: string | null;
   /** A status change decided by this probe, applied only if the row still has one of `from`. */
-  transition?: { to: string; from: readonly string[] };
+  transition?: { to: InstanceStatus; from: readonly InstanceStatus[] };
   /** The instance ran long enough: forget the restart streak and its backoff. */
   resetBackoff?: boolean;
 }
 
 /** A conditional change of a desired-running instance's monitoring columns. */
 export interface MonitorPatch {
-  status?: string;
+  status?: InstanceStatus;
   backoffMs?: number;
   nextRestartAt?: number | null;
   lastExitCode?: number | null;
@@ -101,11 +98,22 @@ function toInstance(row: Row): MonitoredInstance {
  * and current status, so it never overrides what the instances service decided meanwhile.
  */
 export class MonitorRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {}
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number, private readonly options: InstancesRepoOptions = {}) {}
+
+  /** The status machine's check of a conditional status write (see InstancesRepo.transition). */
+  private sources(id: string, from: readonly InstanceStatus[], to: InstanceStatus | undefined): readonly InstanceStatus[] {
+    if (to === undefined) return from;
+    return legalSources(id, from, to, this.options.illegalTransitions ?? 'throw',
+      (error) => this.options.logger?.error({ instance: id, err: error }, error.message));
+  }
+
+  private lost(id: string, from: readonly InstanceStatus[], to: InstanceStatus | undefined): void {
+    if (to !== undefined) this.options.logger?.debug({ instance: id, from, to }, 'status write lost: the instance had moved on');
+  }
 
   async listMonitored(): Promise<MonitoredInstance[]> {
     const rows = await this.db.selectFrom('instances').select(COLUMNS)
-      .where('desired_state', '=', 'running').where('status', 'in', [...MONITORED_STATUSES]).execute();
+      .where('desired_state', '=', 'running').where('status', 'in', [...STATUS.monitored]).execute();
     return rows.map(toInstance);
   }
 
@@ -134,7 +142,9 @@ export class MonitorRepo {
    * Applies `patch` if the instance is still desired running, still on `containerId`, and in
    * one of `from`. Returns whether it applied. Bumps the row version: this is a state change.
    */
-  async patch(id: string, containerId: string, from: readonly string[], patch: MonitorPatch): Promise<boolean> {
+  async patch(id: string, containerId: string, from: readonly InstanceStatus[], patch: MonitorPatch): Promise<boolean> {
+    const sources = this.sources(id, from, patch.status);
+    if (!sources.length) return false;
     const set: Updateable<InstancesTable> = { updated_at: iso(this.now()) };
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.backoffMs !== undefined) set.backoff_ms = Math.round(patch.backoffMs);
@@ -149,26 +159,32 @@ export class MonitorRepo {
       .set(set)
       .set((eb) => ({ version: eb('version', '+', 1), ...(patch.incrementRestarts ? { restarts: eb('restarts', '+', 1) } : {}) }))
       .where('id', '=', id).where('container_id', '=', containerId)
-      .where('desired_state', '=', 'running').where('status', 'in', [...from])
+      .where('desired_state', '=', 'running').where('status', 'in', [...sources])
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    const applied = Number(result.numUpdatedRows) > 0;
+    if (!applied) this.lost(id, sources, patch.status);
+    return applied;
   }
 
-  async countByStatus(): Promise<Array<{ status: string; count: number }>> {
+  async countByStatus(): Promise<Array<{ status: InstanceStatus; count: number }>> {
     const rows = await this.db.selectFrom('instances').select((eb) => ['status', eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
     return rows.map((r) => ({ status: r.status, count: Number(r.n) }));
   }
 
   private async transition(trx: Transaction<Database>, w: ProbeWrite): Promise<boolean> {
     if (!w.transition) return false;
+    const sources = this.sources(w.id, w.transition.from, w.transition.to);
+    if (!sources.length) return false;
     const result = await trx.updateTable('instances')
       // Healthy again: the last failure's exit code and a restart that will not happen no longer apply.
       .set({ status: w.transition.to, updated_at: iso(w.at), ...(w.transition.to === 'running' ? { last_error: null, last_exit_code: null, oom_killed: 0, backoff_ms: 0, next_restart_at: null } : {}) })
       .set((eb) => ({ version: eb('version', '+', 1) }))
       .where('id', '=', w.id).where('container_id', '=', w.containerId)
-      .where('desired_state', '=', 'running').where('status', 'in', [...w.transition.from])
+      .where('desired_state', '=', 'running').where('status', 'in', [...sources])
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    const applied = Number(result.numUpdatedRows) > 0;
+    if (!applied) this.lost(w.id, sources, w.transition.to);
+    return applied;
   }
 }
 

@@ -1,0 +1,12 @@
+import type { EventLog } from '../../core/events/event-log.js';
+import type { InstanceService } from '../../core/instances/instance-service.js';
+import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
+
+/** What the instance routes (instances.ts, instance-logs.ts) need; its own file so neither imports the other for it. */
+export interface InstanceRouteDeps {
+  instances: InstanceService;
+  events: EventLog;
+  runtime: RuntimeDriver;
+  /** The runtime status: create answers 503 while the engine is away. */
+  status: { require(): void; report(error: unknown): void };
+}
