@@ -16,6 +16,8 @@ import { Reconciler } from './reconciler/reconciler.js';
 import { RestartOnExit } from './reconciler/exit-handler.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
+import { workspaceRoutes } from './api/routes/workspaces.js';
+import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { HealthRegistry } from './common/health.js';
@@ -130,7 +132,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }),
   });
   const reconciler = new Reconciler({
-    repo: instances.repo, networksRepo: instances.networksRepo, provisioner: instances.provisioner, networks: instances.networks,
+    repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
     watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
     logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
@@ -177,7 +179,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
-    gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
+    workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
+    gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });
   await phase(logger, 'http', async () => {

@@ -9,6 +9,7 @@ import { JobService } from '../core/jobs/job-service.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { Store } from '../store/store.js';
+import { disableJobsOfDeletedInstances } from './disable-orphaned-jobs.js';
 import { JobRunner } from './job-runner.js';
 import { Scheduler } from './scheduler.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
@@ -59,5 +60,6 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
     processId: `${hostname()}:${process.pid}:${newId('', clock.now()).slice(-6)}`,
   });
   jobs.onChange(() => scheduler.notify());
+  disableJobsOfDeletedInstances({ events: deps.events, repo, logger, onChange: () => scheduler.notify() });
   return { jobs, scheduler };
 }

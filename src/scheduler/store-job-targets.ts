@@ -30,10 +30,15 @@ export class StoreJobTargets implements JobTargets {
     return rows[0] ? toTarget(rows[0]) : undefined;
   }
 
-  async resolve(target: JobTarget): Promise<TargetInstance[]> {
+  async resolve(target: JobTarget, tenant: string | null): Promise<TargetInstance[]> {
     let query = this.query();
-    if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
-    else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
+    // A tenant's job acts within its tenant only, whatever its target says.
+    if (tenant !== null) query = query.where('tenant', '=', tenant);
+    if ('instance' in target) {
+      // Only the bound id: a job never reaches a later instance that took the name.
+      if (!target.instanceId) return [];
+      query = query.where('id', '=', target.instanceId);
+    } else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
     else query = query.where('plan', '=', target.plan);
     return (await query.orderBy('name').execute()).map(toTarget);
   }

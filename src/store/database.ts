@@ -29,6 +29,8 @@ export interface InstancesTable {
   status: string;
   container_id: string | null;
   network_name: string | null;
+  /** The workspace volume's name, chosen from the instance id at create; null on rows older than that (see workspaceVolumeOf). */
+  workspace_volume: string | null;
   restarts: Generated<number>;
   consecutive_failures: Generated<number>;
   checks_passed: Generated<number>;
@@ -119,6 +121,17 @@ export interface JobRunsTable {
   note: string | null;
 }
 
+/** Workspace volumes kept by `DELETE ?keepData=true`, until attached to a new instance or deleted. */
+export interface WorkspacesTable {
+  id: string;
+  volume: string;
+  /** Null only for workspaces kept before tenants were recorded: admin only. */
+  tenant: string | null;
+  instance_id: string | null;
+  instance_name: string | null;
+  kept_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -132,4 +145,5 @@ export interface Database {
   jobs: JobsTable;
   job_runs: JobRunsTable;
   meta: MetaTable;
+  workspaces: WorkspacesTable;
 }

@@ -71,6 +71,9 @@ export const CreateInstanceBody = Type.Object({
     successThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     startPeriodSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400 })),
   }, { additionalProperties: false })),
+  workspace: Type.Optional(Type.Object({
+    from: Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' }),
+  }, { additionalProperties: false, description: 'Without it a new instance always gets a fresh, empty workspace' })),
 }, { additionalProperties: false });
 
 export const EventSchema = Type.Object({

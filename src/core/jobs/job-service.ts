@@ -126,13 +126,14 @@ export class JobService {
   private async tenantOf(spec: JobSpec, principal: Principal): Promise<string | null> {
     let tenant: string | null;
     if ('instance' in spec.target) {
-      const instance = await this.targets.find(spec.target.instance);
+      // A job already bound to an instance stays bound to that id, whatever now has its name.
+      const instance = await this.targets.find(spec.target.instanceId ?? spec.target.instance);
       if (!instance || (principal.scope === 'tenant' && instance.tenant !== principal.tenant)) {
         throw BerthError.invalid('target.instance', `no instance ${spec.target.instance}`);
       }
       tenant = instance.tenant;
-      // Stored by name, so a job follows an instance that is deleted and created again.
-      spec.target = { instance: instance.name };
+      // Stored by id: a job never follows a name to another instance (or another tenant).
+      spec.target = { instance: instance.name, instanceId: instance.id };
     } else if ('tenant' in spec.target) {
       tenant = spec.target.tenant;
     } else {

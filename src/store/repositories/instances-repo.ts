@@ -81,22 +81,4 @@ export class InstancesRepo {
     const result = await this.db.deleteFrom('instances').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
-
-  /** Workspaces kept by `DELETE ?keepData=true` are recorded here, so the reconciler leaves them alone. */
-  async markWorkspaceKept(volume: string): Promise<void> {
-    const key = `${KEPT_PREFIX}${volume}`;
-    await this.db.insertInto('meta').values({ key, value: this.now() })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: this.now() })).execute();
-  }
-
-  async unmarkWorkspaceKept(volume: string): Promise<void> {
-    await this.db.deleteFrom('meta').where('key', '=', `${KEPT_PREFIX}${volume}`).execute();
-  }
-
-  async keptWorkspaces(): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('meta').select('key').where('key', 'like', `${KEPT_PREFIX}%`).execute();
-    return new Set(rows.map((r) => r.key.slice(KEPT_PREFIX.length)));
-  }
 }
-
-const KEPT_PREFIX = 'workspace.kept:';
