@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
+import { routesOf, type RouteRecord } from './api/auth.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
@@ -58,6 +59,8 @@ export interface Daemon {
   readonly runtimeStatus: RuntimeStatus;
   readonly instances: InstanceService;
   readonly reconciler: Reconciler;
+  /** Every HTTP route as registered, and whether it demands a token. */
+  readonly routes: readonly RouteRecord[];
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
   stop(reason?: string): Promise<void>;
 }
@@ -222,5 +225,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, routes: routesOf(app), stop };
 }
