@@ -18,6 +18,10 @@ import { RestartOnExit } from './reconciler/exit-handler.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { gcRoutes } from './api/routes/gc.js';
 import { workspaceRoutes } from './api/routes/workspaces.js';
+import { tenantRoutes } from './api/routes/tenants.js';
+import { TenantQuotas } from './core/tenants/tenant-quotas.js';
+import { resolvePlans } from './core/plans/resolve-plans.js';
+import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
@@ -131,8 +135,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }));
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
+  const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }),
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas,
   });
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
@@ -166,6 +171,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     restartInstance: async (id, actor, reason) => {
       await instances.service.restartContainer(id, actor, reason);
     },
+    quota: quotas,
   });
   services.push(scheduling.scheduler);
   health.register('scheduler', () => scheduling.scheduler.health());
@@ -182,6 +188,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
+    tenantRoutes(quotas),
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];

@@ -3,7 +3,7 @@ import { BerthError, ErrorCodes, type ErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; details?: Record<string, unknown> };
 }
 
 /** Turns `/body/env/FOO` (or `body.env.FOO`) into `env.FOO`. */
@@ -27,7 +27,7 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     let body: ErrorBody;
     if (error instanceof BerthError) {
       status = error.status;
-      body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+      body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.details ? { details: error.details } : {}) } };
     } else if (error.validation) {
       const field = fieldOf(error);
       const v = error.validation[0];

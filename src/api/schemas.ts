@@ -6,6 +6,7 @@ export const ErrorSchema = Type.Object({
     code: Type.String({ description: 'Stable machine-readable code, e.g. INSTANCE_NOT_FOUND' }),
     message: Type.String(),
     field: Type.Optional(Type.String({ description: 'The request field at fault, for INVALID_INPUT' })),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Figures behind the error, e.g. QUOTA_EXCEEDED: limit, limitValue, usage, request' })),
   }),
 }, { $id: 'Error', title: 'Error' });
 

@@ -12,6 +12,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerTenantCommands } from './commands/tenants.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -56,6 +57,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerEventsCommand(program, io);
   registerDockerCommands(program, io);
   registerTokenCommands(program, io);
+  registerTenantCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
   registerDoctorCommand(program, io);

@@ -64,6 +64,20 @@ export const WebhookSchema = Type.Object({
   events: Type.Array(Type.String(), { default: ['crashloop', 'failed', 'recovered'] }),
 }, { additionalProperties: false });
 
+/** What one tenant may hold; the admin overrides them per tenant (PUT /v1/tenants/{t}/limits). */
+export const TenantLimitsSchema = Type.Object({
+  maxInstances: Type.Integer({ default: 50, minimum: 0 }),
+  /** Sum of the CPUs of the tenant's instances' plans. */
+  maxCpus: Type.Number({ default: 32, minimum: 0 }),
+  /** Sum of the memory of the tenant's instances' plans: a size such as "64GiB", or a number of MiB. */
+  maxMemory: Type.Union([Type.String(), Type.Number()], { default: '64GiB' }),
+  maxJobs: Type.Integer({ default: 100, minimum: 0 }),
+  /** The shortest gap a tenant's cron schedule may have between two runs. */
+  minJobIntervalSeconds: Type.Integer({ default: 1, minimum: 1 }),
+  /** The plans the tenant may use; empty: every plan. */
+  plans: Type.Array(Type.String(), { default: [] }),
+}, { additionalProperties: false, default: {} });
+
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ default: './data', minLength: 1 }),
   server: Type.Object({
@@ -127,6 +141,9 @@ export const ConfigSchema = Type.Object({
     defaultTimeoutSeconds: Seconds(60, 1),
     outputLimitBytes: Type.Integer({ default: 8192, minimum: 256 }),
   }, { additionalProperties: false, default: {} }),
+  tenants: Type.Object({
+    defaults: TenantLimitsSchema,
+  }, { additionalProperties: false, default: {} }),
   alerts: Type.Object({
     webhooks: Type.Array(WebhookSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
@@ -139,6 +156,7 @@ export type BerthConfig = Static<typeof ConfigSchema>;
 export type PlanConfig = Static<typeof PlanSchema>;
 export type HealthDefaults = Static<typeof HealthDefaultsSchema>;
 export type RestartPolicy = Static<typeof RestartPolicySchema>;
+export type TenantLimits = Static<typeof TenantLimitsSchema>;
 
 /** Plans every berth ships with; a config file may override fields or add plans. */
 export const SHIPPED_PLANS: Record<string, { cpus: number; memory: string; pidsLimit: number }> = {

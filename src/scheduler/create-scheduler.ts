@@ -25,6 +25,8 @@ export interface SchedulingDeps {
   metrics: Registry;
   /** The instances service's restart, when the daemon has one (statuses and events stay consistent). */
   restartInstance?: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** Tenant job quotas (maxJobs, minJobIntervalSeconds). */
+  quota?: ConstructorParameters<typeof JobService>[4];
 }
 
 /** Builds the jobs service and the scheduler over the daemon's store and runtime, wired together. */
@@ -43,7 +45,7 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
   const jobs = new JobService(repo, targets, clock, {
     defaultTimeoutSeconds: config.scheduler.defaultTimeoutSeconds,
     plans: Object.keys(config.plans),
-  });
+  }, deps.quota);
   const runner = new JobRunner({ repo, targets, events: deps.events, clock, logger, metrics, outputLimitBytes: config.scheduler.outputLimitBytes });
   const pollMs = config.scheduler.pollSeconds * 1000;
   const scheduler = new Scheduler({

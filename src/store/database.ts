@@ -132,6 +132,13 @@ export interface WorkspacesTable {
   kept_at: string;
 }
 
+export interface TenantLimitsTable {
+  tenant: string;
+  /** JSON object of the limits set for this tenant; unset keys follow config tenants.defaults. */
+  limits: string;
+  updated_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -146,4 +153,5 @@ export interface Database {
   job_runs: JobRunsTable;
   meta: MetaTable;
   workspaces: WorkspacesTable;
+  tenant_limits: TenantLimitsTable;
 }

@@ -26,6 +26,8 @@ export class JobService {
     private readonly targets: Pick<JobTargets, 'find'>,
     private readonly clock: Clock,
     private readonly limits: SpecLimits,
+    /** The tenant's job quota (maxJobs, minJobIntervalSeconds), when the daemon has one. */
+    private readonly quota?: { checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void> },
   ) {}
 
   /** Called after every change, so a scheduler in this process wakes without waiting for its poll. */
@@ -40,6 +42,7 @@ export class JobService {
     const tenant = await this.tenantOf(spec, principal);
     const existing = await this.repo.findByIdOrName(spec.name);
     if (existing) return { job: this.sameOrConflict(existing, spec, principal), created: false };
+    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, true);
     const now = this.clock.now();
     const row: JobRow = {
       id: newId('job_', now),
@@ -79,6 +82,7 @@ export class JobService {
     const spec = validateJobSpec(merged, this.limits);
     const tenant = await this.tenantOf(spec, principal);
     if (spec.name !== row.name && (await this.repo.findByIdOrName(spec.name))) throw new BerthError('CONFLICT', `a job named ${spec.name} already exists`);
+    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, tenant !== row.tenant);
     const now = this.clock.now();
     const reschedule = spec.schedule !== current.schedule || spec.timezone !== current.timezone || spec.enabled !== current.enabled;
     const columns = this.columns(spec, now);

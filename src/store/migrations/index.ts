@@ -3,6 +3,7 @@ import type { StoreDialect } from '../store.js';
 import { initialMigration } from './0001-initial.js';
 import { jobRunNoteMigration } from './0002-job-run-note.js';
 import { identityByIdMigration } from './0003-identity-by-id.js';
+import { tenantLimitsMigration } from './0004-tenant-limits.js';
 
 /**
  * Every migration, in order, for every dialect. Names sort lexically; add new ones at the end
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001-initial': initialMigration(dialect),
         '0002-job-run-note': jobRunNoteMigration(),
         '0003-identity-by-id': identityByIdMigration(dialect),
+        '0004-tenant-limits': tenantLimitsMigration(),
       };
     },
   };
