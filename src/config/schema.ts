@@ -131,6 +131,8 @@ export const ConfigSchema = Type.Object({
   monitor: Type.Object({
     enabled: Type.Boolean({ default: true }),
     probeConcurrency: Type.Integer({ default: 32, minimum: 1 }),
+    /** Probe slots one tenant may hold at once, inside probeConcurrency (fairness between tenants). */
+    probeConcurrencyPerTenant: Type.Integer({ default: 8, minimum: 1 }),
     restartConcurrency: Type.Integer({ default: 8, minimum: 1 }),
     reconcileIntervalSeconds: Seconds(30, 1),
     flushIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
