@@ -4,6 +4,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
 import { routesOf, type RouteRecord } from './api/auth.js';
+import { StreamSlots } from './api/stream-slots.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
@@ -184,7 +185,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
-    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus }),
+    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
@@ -192,7 +193,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
-  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });
+  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit });
   await phase(logger, 'http', async () => {
     await app.listen({ host: config.server.host, port: config.server.port });
   });

@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger.js';
 import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRateLimits, type RateLimitSettings } from './rate-limits.js';
 import { ErrorSchema } from './schemas.js';
 
 export type App = FastifyInstance<
@@ -27,6 +28,8 @@ export interface AppDeps {
   version: string;
   bodyLimitBytes: number;
   routes: RouteModule[];
+  /** Per-token rate limits on /v1 (off when absent). */
+  rateLimit?: RateLimitSettings;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -78,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   installAuth(app, deps.tokens);
+  if (deps.rateLimit) await installRateLimits(app, deps.rateLimit);
   for (const register of deps.routes) await register(app);
   return app;
 }

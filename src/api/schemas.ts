@@ -15,7 +15,7 @@ export const ErrorRef = Type.Ref('Error');
 /** Standard error responses for an authenticated route. */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
-  for (const s of [400, 401, ...statuses]) out[s] = ErrorRef;
+  for (const s of [400, 401, 429, ...statuses]) out[s] = ErrorRef;
   return out;
 }
 

@@ -143,6 +143,21 @@ export const ConfigSchema = Type.Object({
     defaultTimeoutSeconds: Seconds(60, 1),
     outputLimitBytes: Type.Integer({ default: 8192, minimum: 256 }),
   }, { additionalProperties: false, default: {} }),
+  rateLimit: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    /** Requests per token per minute over the reading /v1 routes. */
+    perMinute: Type.Integer({ default: 1200, minimum: 1 }),
+    /** Requests per token per minute over the mutating /v1 routes (POST, PUT, PATCH, DELETE). */
+    mutatingPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+  }, { additionalProperties: false, default: {} }),
+  streams: Type.Object({
+    /** Followed log streams (follow=true) one token may hold open at once. */
+    maxPerToken: Type.Integer({ default: 4, minimum: 1 }),
+    /** Followed log streams open at once over all tokens. */
+    maxTotal: Type.Integer({ default: 64, minimum: 1 }),
+    /** A followed stream ends after this long; clients reconnect. */
+    maxSeconds: Type.Integer({ default: 3600, minimum: 1 }),
+  }, { additionalProperties: false, default: {} }),
   tenants: Type.Object({
     defaults: TenantLimitsSchema,
   }, { additionalProperties: false, default: {} }),

@@ -6,6 +6,7 @@ import type { App } from '../app.js';
 import { errorResponses, Security } from '../schemas.js';
 import { IdOrNameParams } from './instance-schemas.js';
 import type { InstanceRouteDeps } from './instances.js';
+import { principalOf } from '../auth.js';
 import { viewerOf } from './viewer-of.js';
 
 const StatsSchema = Type.Object({
@@ -58,7 +59,13 @@ export function instanceLogRoutes(app: App, deps: InstanceRouteDeps): void {
     const since = parseSince(request.query.since);
     const follow = request.query.follow ?? false;
     const abort = new AbortController();
-    reply.raw.once('close', () => abort.abort());
+    // A followed stream takes one of the token's (and the daemon's) stream slots, for a bounded time.
+    const slot = follow && deps.streams ? deps.streams.acquire(principalOf(request).tokenId) : undefined;
+    slot?.expired.addEventListener('abort', () => abort.abort(), { once: true });
+    reply.raw.once('close', () => {
+      slot?.release();
+      abort.abort();
+    });
     const lines = deps.runtime.logs(containerId, {
       tail: request.query.tail ?? 100, follow, signal: abort.signal, ...(since !== undefined ? { since } : {}),
     })[Symbol.asyncIterator]();
@@ -67,6 +74,7 @@ export function instanceLogRoutes(app: App, deps: InstanceRouteDeps): void {
     try {
       first = follow ? { done: false, value: { stream: 'stdout', time: '', text: '' } } : await lines.next();
     } catch (error) {
+      slot?.release();
       deps.status.report(error);
       throw error;
     }

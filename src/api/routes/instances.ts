@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { errorResponses, listOf, Security } from '../schemas.js';
 import { instanceLogRoutes } from './instance-logs.js';
 import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams, StatusSchema } from './instance-schemas.js';
+import type { StreamSlots } from '../stream-slots.js';
 import { viewerOf } from './viewer-of.js';
 
 export interface InstanceRouteDeps {
@@ -17,6 +18,8 @@ export interface InstanceRouteDeps {
   runtime: RuntimeDriver;
   /** The runtime status: create answers 503 while the engine is away. */
   status: { require(): void; report(error: unknown): void };
+  /** Caps on followed log streams (per token, in total, duration). */
+  streams?: StreamSlots;
 }
 
 const WaitQuery = Type.Object({
