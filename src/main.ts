@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
 import { routesOf, type RouteRecord } from './api/auth.js';
 import { StreamSlots } from './api/stream-slots.js';
+import { instanceSecretValues } from './core/secrets/instance-secrets.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
@@ -84,6 +85,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const logger = createLogger(config.log.level, options.logDestination);
   logger.info({ phase: 'config', ms: Math.round(performance.now() - configStarted), source: source ?? '(defaults + env)', version }, 'boot phase config done');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Whatever the umask: the data dir holds the store, the secret key and the admin token.
+  chmodSync(config.dataDir, 0o700);
 
   const health = new HealthRegistry();
   const metrics = new Registry();
@@ -173,6 +176,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await instances.service.restartContainer(id, actor, reason);
     },
     quota: quotas,
+    secretsOf: instanceSecretValues(instances.repo, secretBox!),
   });
   services.push(scheduling.scheduler);
   health.register('scheduler', () => scheduling.scheduler.health());
@@ -185,7 +189,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
-    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
+    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),

@@ -25,6 +25,8 @@ export interface SchedulingDeps {
   metrics: Registry;
   /** The instances service's restart, when the daemon has one (statuses and events stay consistent). */
   restartInstance?: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** An instance's secret values, masked in captured job output. */
+  secretsOf?: (instanceId: string) => Promise<string[]>;
   /** Tenant job quotas (maxJobs, minJobIntervalSeconds). */
   quota?: ConstructorParameters<typeof JobService>[4];
 }
@@ -40,6 +42,7 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
     bindAddress: config.runtime.bindAddress,
     stopTimeoutSeconds: config.runtime.stopTimeoutSeconds,
     ...(deps.restartInstance ? { restartInstance: deps.restartInstance } : {}),
+    ...(deps.secretsOf ? { secretsOf: deps.secretsOf } : {}),
   });
   const metrics = new SchedulerMetrics(deps.metrics);
   const jobs = new JobService(repo, targets, clock, {

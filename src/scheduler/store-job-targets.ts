@@ -5,6 +5,7 @@ import type { JobTarget } from '../core/jobs/job-types.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { Database } from '../store/database.js';
+import { maskSecrets } from '../core/secrets/mask-secrets.js';
 import { httpCall } from './http-call.js';
 
 export interface StoreJobTargetsDeps {
@@ -19,6 +20,8 @@ export interface StoreJobTargetsDeps {
    * counters and events consistent. Without it the container is restarted directly.
    */
   restartInstance?: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** The instance's secret values: masked in captured output before it is stored. */
+  secretsOf?: (instanceId: string) => Promise<string[]>;
 }
 
 /** JobTargets over the instances table (read only) and the runtime port. */
@@ -51,12 +54,18 @@ export class StoreJobTargets implements JobTargets {
   }
 
   async exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome> {
-    return this.deps.runtime.exec(await this.containerOf(instance), argv, options);
+    const out = await this.deps.runtime.exec(await this.containerOf(instance), argv, options);
+    return { ...out, output: maskSecrets(out.output, await this.secretsOf(instance)) };
+  }
+
+  private async secretsOf(instance: TargetInstance): Promise<string[]> {
+    return this.deps.secretsOf ? this.deps.secretsOf(instance.id) : [];
   }
 
   async http(instance: TargetInstance, call: HttpCall, options: { timeoutMs: number; outputLimitBytes: number; signal: AbortSignal }): Promise<HttpOutcome> {
     if (!instance.hostPort) throw new BerthError('INVALID_STATE', `instance ${instance.name} has no published port`);
-    return httpCall(call, { ...options, host: loopbackFor(this.deps.bindAddress), port: instance.hostPort });
+    const out = await httpCall(call, { ...options, host: loopbackFor(this.deps.bindAddress), port: instance.hostPort });
+    return { ...out, body: maskSecrets(out.body, await this.secretsOf(instance)) };
   }
 
   private query() {

@@ -20,6 +20,8 @@ export interface InstanceRouteDeps {
   status: { require(): void; report(error: unknown): void };
   /** Caps on followed log streams (per token, in total, duration). */
   streams?: StreamSlots;
+  /** An instance's secret values, masked in the logs served. */
+  secretsOf?: (instanceId: string) => Promise<string[]>;
 }
 
 const WaitQuery = Type.Object({
