@@ -83,6 +83,8 @@ export interface TokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** After this the token no longer authenticates; null: never expires. */
+  expires_at: string | null;
 }
 
 export interface JobsTable {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../helpers/env.js';
 import { until } from '../helpers/instances.js';
+import { runBerth } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 /** Known secret values never come back through the API (job output, logs); the data dir is owner-only. */
@@ -54,4 +55,24 @@ describe(`secrets (${testEnv.store})`, () => {
     }
     expect(statSync(path.join(td.dataDir, 'admin.token')).mode & 0o777).toBe(0o600);
   });
+
+  it('tokens can expire; berth token create --expires 30d; token ls shows last use and expiry', async () => {
+    const made = await td.api<{ token: string; info: { expiresAt: string } }>('POST', '/v1/tokens', { name: 'brief', tenant: 'sec', expiresInSeconds: 1 });
+    expect(made.status).toBe(201);
+    const status = async (): Promise<number> => (await td.api('GET', '/v1/instances', undefined, made.body.token)).status;
+    const last = await until(status, (s) => s === 401, 15_000, 200);
+    expect(last).toBe(401);
+    const expired = await td.api<{ error: { message: string } }>('GET', '/v1/instances', undefined, made.body.token);
+    expect(expired.body.error.message).toContain('token expired');
+
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_URL: td.url, BERTH_TOKEN: td.token };
+    const cli = await runBerth(['token', 'create', 'month', '--tenant', 'sec', '--expires', '30d', '--json'], env);
+    expect(cli.code, cli.stderr).toBe(0);
+    const info = (JSON.parse(cli.stdout) as { info: { expiresAt: string } }).info;
+    expect(Math.abs(Date.parse(info.expiresAt) - Date.now() - 30 * 86400_000)).toBeLessThan(120_000);
+    expect((await runBerth(['token', 'create', 'bad', '--expires', 'soon'], env)).code).toBe(2);
+    const ls = await runBerth(['token', 'ls'], env);
+    expect(ls.stdout).toMatch(/LAST USED\s+EXPIRES\s+STATE/i);
+    expect(ls.stdout).toMatch(/brief.*expired/);
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.js';
 import { jobRunNoteMigration } from './0002-job-run-note.js';
 import { identityByIdMigration } from './0003-identity-by-id.js';
 import { tenantLimitsMigration } from './0004-tenant-limits.js';
+import { tokenExpiryRetentionMigration } from './0005-token-expiry-retention.js';
 
 /**
  * Every migration, in order, for every dialect. Names sort lexically; add new ones at the end
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0002-job-run-note': jobRunNoteMigration(),
         '0003-identity-by-id': identityByIdMigration(dialect),
         '0004-tenant-limits': tenantLimitsMigration(),
+        '0005-token-expiry-retention': tokenExpiryRetentionMigration(),
       };
     },
   };
