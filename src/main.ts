@@ -5,6 +5,8 @@ import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
 import { routesOf, type RouteRecord } from './api/auth.js';
 import { StreamSlots } from './api/stream-slots.js';
+import { RetentionLoop } from './core/retention/retention-loop.js';
+import { RetentionRepo } from './store/repositories/retention-repo.js';
 import { instanceSecretValues } from './core/secrets/instance-secrets.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
@@ -105,7 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const applied = await store.migrate();
       logger.info({ store: store.dialect, location: store.location, applied }, 'store ready');
       tokens = new TokenService(new TokensRepo(store.db), clock);
-      events = new EventLog(new EventsRepo(store.db), clock, logger.child({ component: 'events' }));
+      events = new EventLog(new EventsRepo(store.db, store.dialect), clock, logger.child({ component: 'events' }));
       const secretKey = loadOrCreateSecretKey(config.dataDir);
       secretBox = new SecretBox(secretKey.key);
       if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
@@ -179,6 +181,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
   });
   services.push(scheduling.scheduler);
+  services.push(new RetentionLoop({ repo: new RetentionRepo(store.db), settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.

@@ -158,6 +158,15 @@ export const ConfigSchema = Type.Object({
     /** A followed stream ends after this long; clients reconnect. */
     maxSeconds: Type.Integer({ default: 3600, minimum: 1 }),
   }, { additionalProperties: false, default: {} }),
+  retention: Type.Object({
+    eventsMaxAgeDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
+    eventsMaxCount: Type.Integer({ default: 100000, minimum: 1 }),
+    /** Job runs carry captured output: this bounds how long it is kept. */
+    jobRunsMaxAgeDays: Type.Number({ default: 14, exclusiveMinimum: 0 }),
+    jobRunsMaxCount: Type.Integer({ default: 50000, minimum: 1 }),
+    intervalSeconds: Type.Integer({ default: 300, minimum: 1 }),
+    batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10000 }),
+  }, { additionalProperties: false, default: {} }),
   tenants: Type.Object({
     defaults: TenantLimitsSchema,
   }, { additionalProperties: false, default: {} }),
