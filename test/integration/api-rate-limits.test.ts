@@ -9,7 +9,7 @@ type Err = { error: { code: string; message: string } };
 beforeAll(async () => {
   td = await startTestDaemon({
     flags: {
-      'rateLimit.perMinute': 40, 'rateLimit.mutatingPerMinute': 5,
+      'rateLimit.enabled': true, 'rateLimit.perMinute': 40, 'rateLimit.mutatingPerMinute': 5,
       'streams.maxPerToken': 1, 'streams.maxTotal': 2, 'streams.maxSeconds': 3, 'monitor.enabled': false,
     },
   });
