@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
+import { routesOf, type RouteRecord } from './api/auth.js';
+import { StreamSlots } from './api/stream-slots.js';
+import { RetentionLoop } from './core/retention/retention-loop.js';
+import { RetentionRepo } from './store/repositories/retention-repo.js';
+import { instanceSecretValues } from './core/secrets/instance-secrets.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { dockerRoutes } from './api/routes/docker.js';
@@ -22,6 +27,12 @@ import { gcRoutes } from './api/routes/gc.js';
 import { uiSessionRoutes } from './api/routes/ui-session.js';
 import { imageRoutes } from './api/routes/images.js';
 import { nodeRoutes } from './api/routes/nodes.js';
+import { workspaceRoutes } from './api/routes/workspaces.js';
+import { tenantRoutes } from './api/routes/tenants.js';
+import { TenantQuotas } from './core/tenants/tenant-quotas.js';
+import { resolvePlans } from './core/plans/resolve-plans.js';
+import { TenantsRepo } from './store/repositories/tenants-repo.js';
+import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { EngineLimiter } from './common/engine-limiter.js';
@@ -74,6 +85,8 @@ export interface Daemon {
   readonly runtimeStatus: RuntimeStatus;
   readonly instances: InstanceService;
   readonly reconciler: Reconciler;
+  /** Every HTTP route as registered, and whether it demands a token. */
+  readonly routes: readonly RouteRecord[];
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
   stop(reason?: string): Promise<void>;
 }
@@ -92,6 +105,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const logger = createLogger(config.log.level, options.logDestination ?? options.logDestinationFor?.(config.log.format));
   logger.info({ phase: 'config', ms: Math.round(performance.now() - configStarted), source: source ?? '(defaults + env)', version }, 'boot phase config done');
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Whatever the umask: the data dir holds the store, the secret key and the admin token.
+  chmodSync(config.dataDir, 0o700);
 
   const health = new HealthRegistry();
   const metrics = new Registry();
@@ -111,7 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const applied = await store.migrate();
       logger.info({ store: store.dialect, location: store.location, applied }, 'store ready');
       tokens = new TokenService(new TokensRepo(store.db), clock);
-      events = new EventLog(new EventsRepo(store.db), clock, logger.child({ component: 'events' }));
+      events = new EventLog(new EventsRepo(store.db, store.dialect), clock, logger.child({ component: 'events' }));
       const secretKey = loadOrCreateSecretKey(config.dataDir);
       secretBox = new SecretBox(secretKey.key);
       if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
@@ -161,11 +176,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('egress', () => egress.health());
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
+  const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions,
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas,
   });
   const reconciler = new Reconciler({
-    repo: instances.repo, networksRepo: instances.networksRepo, provisioner: instances.provisioner, networks: instances.networks,
+    repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
     watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
     logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
@@ -207,8 +223,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     restartInstance: async (id, actor, reason) => {
       await instances.service.restartContainer(id, actor, reason);
     },
+    quota: quotas,
+    secretsOf: instanceSecretValues(instances.repo, secretBox!),
   });
   services.push(scheduling.scheduler);
+  services.push(new RetentionLoop({ repo: new RetentionRepo(store.db), settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
@@ -220,7 +239,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
-    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus }),
+    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
@@ -228,9 +247,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     imageRoutes(config.runtime.defaultImage, config.runtime.allowedImages),
     serviceRoutes({ supervision, runtime, clock }),
     nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
-    gcRoutes({ repo: instances.repo, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
+    tenantRoutes(quotas),
+    workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
+    gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
-  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes });
+  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit });
   await phase(logger, 'http', async () => {
     await app.listen({ host: config.server.host, port: config.server.port });
   });
@@ -272,5 +293,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, routes: routesOf(app), stop };
 }

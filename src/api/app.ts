@@ -12,6 +12,7 @@ import { installAuth } from './auth.js';
 import { acceptEmptyJsonBodies } from './empty-json-body.js';
 import { transformDocument, transformRoute } from './openapi-contract.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRateLimits, type RateLimitSettings } from './rate-limits.js';
 import { ErrorSchema } from './schemas.js';
 import { registerUi } from './ui-static.js';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   version: string;
   bodyLimitBytes: number;
   routes: RouteModule[];
+  /** Per-token rate limits on /v1 (off when absent). */
+  rateLimit?: RateLimitSettings;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await registerUi(app);
   installAuth(app, deps.tokens);
+  if (deps.rateLimit) await installRateLimits(app, deps.rateLimit);
   for (const register of deps.routes) await register(app);
   return app;
 }

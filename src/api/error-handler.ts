@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import { ENV_KEY, HEALTH_PATH, SLUG } from '../core/instances/instance-spec.js';
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; details?: Record<string, unknown> };
 }
 
 /** Turns `/body/env/FOO` (or `body.env.FOO`) into `env.FOO`. */
@@ -58,7 +58,7 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     let body: ErrorBody;
     if (error instanceof BerthError) {
       status = error.status;
-      body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+      body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.details ? { details: error.details } : {}) } };
     } else if (error.validation) {
       const field = fieldOf(error);
       const message = validationMessage(error.validation);

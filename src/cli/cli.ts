@@ -15,6 +15,7 @@ import { registerServiceCommands } from './commands/services.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUiCommand } from './commands/ui.js';
+import { registerTenantCommands } from './commands/tenants.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -61,6 +62,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerDockerCommands(program, io);
   registerServiceCommands(program, io);
   registerTokenCommands(program, io);
+  registerTenantCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
   registerNodeCommands(program, io);

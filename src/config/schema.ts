@@ -93,6 +93,20 @@ export const SupervisedContainerSchema = Type.Object({
   labels: Type.Record(Type.String(), Type.String(), { default: {} }),
 }, { additionalProperties: false });
 
+/** What one tenant may hold; the admin overrides them per tenant (PUT /v1/tenants/{t}/limits). */
+export const TenantLimitsSchema = Type.Object({
+  maxInstances: Type.Integer({ default: 50, minimum: 0 }),
+  /** Sum of the CPUs of the tenant's instances' plans. */
+  maxCpus: Type.Number({ default: 32, minimum: 0 }),
+  /** Sum of the memory of the tenant's instances' plans: a size such as "64GiB", or a number of MiB. */
+  maxMemory: Type.Union([Type.String(), Type.Number()], { default: '64GiB' }),
+  maxJobs: Type.Integer({ default: 100, minimum: 0 }),
+  /** The shortest gap a tenant's cron schedule may have between two runs. */
+  minJobIntervalSeconds: Type.Integer({ default: 1, minimum: 1 }),
+  /** The plans the tenant may use; empty: every plan. */
+  plans: Type.Array(Type.String(), { default: [] }),
+}, { additionalProperties: false, default: {} });
+
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ default: './data', minLength: 1 }),
   server: Type.Object({
@@ -171,6 +185,8 @@ export const ConfigSchema = Type.Object({
   monitor: Type.Object({
     enabled: Type.Boolean({ default: true }),
     probeConcurrency: Type.Integer({ default: 32, minimum: 1 }),
+    /** Probe slots one tenant may hold at once, inside probeConcurrency (fairness between tenants). */
+    probeConcurrencyPerTenant: Type.Integer({ default: 8, minimum: 1 }),
     restartConcurrency: Type.Integer({ default: 8, minimum: 1 }),
     reconcileIntervalSeconds: Seconds(30, 1),
     flushIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
@@ -182,6 +198,33 @@ export const ConfigSchema = Type.Object({
     pollSeconds: Seconds(1, 0.1),
     defaultTimeoutSeconds: Seconds(60, 1),
     outputLimitBytes: Type.Integer({ default: 8192, minimum: 256 }),
+  }, { additionalProperties: false, default: {} }),
+  rateLimit: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    /** Requests per token per minute over the reading /v1 routes. */
+    perMinute: Type.Integer({ default: 1200, minimum: 1 }),
+    /** Requests per token per minute over the mutating /v1 routes (POST, PUT, PATCH, DELETE). */
+    mutatingPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+  }, { additionalProperties: false, default: {} }),
+  streams: Type.Object({
+    /** Followed log streams (follow=true) one token may hold open at once. */
+    maxPerToken: Type.Integer({ default: 4, minimum: 1 }),
+    /** Followed log streams open at once over all tokens. */
+    maxTotal: Type.Integer({ default: 64, minimum: 1 }),
+    /** A followed stream ends after this long; clients reconnect. */
+    maxSeconds: Type.Integer({ default: 3600, minimum: 1 }),
+  }, { additionalProperties: false, default: {} }),
+  retention: Type.Object({
+    eventsMaxAgeDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
+    eventsMaxCount: Type.Integer({ default: 100000, minimum: 1 }),
+    /** Job runs carry captured output: this bounds how long it is kept. */
+    jobRunsMaxAgeDays: Type.Number({ default: 14, exclusiveMinimum: 0 }),
+    jobRunsMaxCount: Type.Integer({ default: 50000, minimum: 1 }),
+    intervalSeconds: Type.Integer({ default: 300, minimum: 1 }),
+    batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10000 }),
+  }, { additionalProperties: false, default: {} }),
+  tenants: Type.Object({
+    defaults: TenantLimitsSchema,
   }, { additionalProperties: false, default: {} }),
   alerts: Type.Object({
     webhooks: Type.Array(WebhookSchema, { default: [] }),
@@ -206,6 +249,7 @@ export type BerthConfig = Static<typeof ConfigSchema>;
 export type PlanConfig = Static<typeof PlanSchema>;
 export type HealthDefaults = Static<typeof HealthDefaultsSchema>;
 export type RestartPolicy = Static<typeof RestartPolicySchema>;
+export type TenantLimits = Static<typeof TenantLimitsSchema>;
 
 /** Plans every berth ships with; a config file may override fields or add plans. */
 export const SHIPPED_PLANS: Record<string, { cpus: number; memory: string; pidsLimit: number }> = {

@@ -11,6 +11,8 @@ export class MonitorMetrics {
   readonly probeDuration: Histogram<'result'>;
   readonly probeFailures: Counter<'reason'>;
   readonly probesInFlight: Gauge;
+  /** How late due probes started (waiting for a slot), per tenant: shows one tenant cannot starve another. */
+  readonly probeWait: Histogram<'tenant'>;
   readonly restarts: Counter<'reason'>;
   readonly restartFailures: Counter<'code'>;
   readonly restartsInFlight: Gauge;
@@ -47,6 +49,10 @@ export class MonitorMetrics {
       registers,
     });
     this.probeFailures = new Counter({ name: 'berth_probe_failures_total', help: 'Failed health probes by reason', labelNames: ['reason'], registers });
+    this.probeWait = new Histogram({
+      name: 'berth_probe_wait_seconds', help: 'How long due health probes waited for a probe slot, by tenant', labelNames: ['tenant'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers,
+    });
     this.probesInFlight = new Gauge({ name: 'berth_probes_in_flight', help: 'Health probes running now', registers });
     this.restarts = new Counter({ name: 'berth_restarts_total', help: 'Container restarts performed by the monitor, by reason', labelNames: ['reason'], registers });
     this.restartFailures = new Counter({ name: 'berth_restart_failures_total', help: 'Restarts the runtime refused, by error code', labelNames: ['code'], registers });

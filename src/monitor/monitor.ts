@@ -87,6 +87,9 @@ export class Monitor implements Service, StartWatcher {
       probe: (id) => this.probeOnce(id).catch((error: unknown) => o.logger.warn({ instance: id, reason: describeError(error) }, 'probe handling failed')),
       interval: (id) => this.tracked.get(id)?.probe.nextDelay(o.clock.now(), this.startProbeIntervalMs) ?? 1000,
       onInFlight: (active) => o.metrics.probesInFlight.set(active),
+      tenantOf: (id) => this.tracked.get(id)?.row.tenant,
+      perTenantConcurrency: o.config.monitor.probeConcurrencyPerTenant,
+      onWait: (id, ms) => o.metrics.probeWait.observe({ tenant: this.tracked.get(id)?.row.tenant ?? '' }, ms / 1000),
       ...(o.random ? { random: o.random } : {}),
     });
     this.restarts = new RestartController({
@@ -307,7 +310,8 @@ export class Monitor implements Service, StartWatcher {
     }
     const base = { instanceId: id, instance: t.row.name, tenant: t.row.tenant };
     const item: QueuedProbe = { write };
-    if (!result.ok && verdict !== 'ignored') {
+    // One event when a streak of failures starts; the counts ride on the row and the later state-change events.
+    if (!result.ok && verdict !== 'ignored' && run.consecutiveFailures === 1) {
       item.events = [{
         ...base, type: 'probe-failed', message: `${result.error} (${run.consecutiveFailures}/${t.spec.failureThreshold})`,
         data: { consecutiveFailures: run.consecutiveFailures, failureThreshold: t.spec.failureThreshold, statusCode: result.statusCode, latencyMs: result.latencyMs },
@@ -322,7 +326,7 @@ export class Monitor implements Service, StartWatcher {
     } else if (verdict === 'unhealthy') {
       write.transition = { to: 'unhealthy', from: ['running'] };
       this.mirror(id, 'unhealthy', now);
-      item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold } }];
+      item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold, consecutiveFailures: run.consecutiveFailures } }];
     }
     this.writer.add(item);
     if (firstOnly) {

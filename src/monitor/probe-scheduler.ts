@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { TenantProbeSlots } from './tenant-probe-slots.js';
 
 export interface ProbeSchedulerOptions {
   clock: Clock;
@@ -13,6 +14,11 @@ export interface ProbeSchedulerOptions {
   jitter?: number;
   random?: () => number;
   onInFlight?: (active: number) => void;
+  /** The tenant of `id`: with perTenantConcurrency, each tenant holds at most that many slots. */
+  tenantOf?: (id: string) => string | undefined;
+  perTenantConcurrency?: number;
+  /** How long a due probe of `id` waited for its slots, in ms (the schedule's lateness). */
+  onWait?: (id: string, waitedMs: number) => void;
 }
 
 interface Target {
@@ -40,7 +46,10 @@ export class ProbeScheduler {
     this.limiter = new ConcurrencyLimiter(options.concurrency, (active) => options.onInFlight?.(active));
     this.random = options.random ?? Math.random;
     this.jitter = options.jitter ?? 0.1;
+    if (options.perTenantConcurrency) this.tenantSlots = new TenantProbeSlots(options.perTenantConcurrency);
   }
+
+  private readonly tenantSlots: TenantProbeSlots | undefined;
 
   get size(): number {
     return this.targets.size;
@@ -87,6 +96,7 @@ export class ProbeScheduler {
     this.stopped = true;
     for (const id of [...this.targets.keys()]) this.remove(id);
     this.limiter.close();
+    this.tenantSlots?.close();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -99,10 +109,14 @@ export class ProbeScheduler {
     target.timer = undefined;
     if (this.stopped || this.targets.get(id) !== target || target.busy) return;
     target.busy = true;
-    const run = this.limiter.run(async () => {
+    const due = this.options.clock.now();
+    const probe = (): Promise<void> => this.limiter.run(async () => {
       target.lastStart = this.options.clock.now();
+      this.options.onWait?.(id, target.lastStart - due);
       await this.options.probe(id);
-    }).catch(() => undefined).finally(() => {
+    });
+    const tenant = this.tenantSlots ? this.options.tenantOf?.(id) : undefined;
+    const run = (tenant !== undefined && this.tenantSlots ? this.tenantSlots.run(tenant, probe) : probe()).catch(() => undefined).finally(() => {
       this.inFlight.delete(run);
       target.busy = false;
       if (this.stopped || this.targets.get(id) !== target) return;

@@ -1,9 +1,10 @@
 import { BerthError, describeError } from '../common/errors.js';
-import { containerName, workspaceVolume } from '../core/instances/container-spec.js';
+import { containerName, workspaceVolumeOf } from '../core/instances/container-spec.js';
 import { LABELS, scopeFilter } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
 import type { NetworksRepo } from '../store/repositories/networks-repo.js';
+import type { WorkspacesRepo } from '../store/repositories/workspaces-repo.js';
 
 export interface OrphanContainer {
   id: string;
@@ -41,7 +42,8 @@ export interface Orphans {
 }
 
 export interface OrphanDeps {
-  repo: Pick<InstancesRepo, 'listAll' | 'keptWorkspaces' | 'unmarkWorkspaceKept'>;
+  repo: Pick<InstancesRepo, 'listAll'>;
+  workspaces: Pick<WorkspacesRepo, 'keptVolumes' | 'unkeepVolume'>;
   networksRepo: Pick<NetworksRepo, 'list' | 'delete'>;
   runtime: RuntimeDriver;
   /** Only objects labelled with this scope are ever looked at. */
@@ -55,7 +57,7 @@ export const NETWORK_GRACE_MS = 120_000;
 /**
  * What berth made in its scope that no instance row accounts for, by the reconciler's rules:
  * a labelled container whose instance has no row (or a second container for one that does);
- * a workspace volume whose instance name has no row; a dedicated tenant network no row uses;
+ * a workspace volume no row uses; a dedicated tenant network no row uses;
  * with `sharedNetwork` (gc on request, never the periodic pass), the shared bridge when no row
  * uses it.
  * Unlabelled and other-scope objects are never listed: every query filters on
@@ -71,10 +73,10 @@ export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: b
     deps.runtime.listNetworks({ ...filter, [LABELS.kind]: 'network' }),
   ]);
   const rows = await deps.repo.listAll();
-  const kept = await deps.repo.keptWorkspaces();
+  const kept = await deps.workspaces.keptVolumes();
   const allocated = await deps.networksRepo.list();
   const byId = new Map<string, InstanceRow>(rows.map((r) => [r.id, r]));
-  const names = new Set(rows.map((r) => r.name));
+  const usedVolumes = new Set(rows.map((r) => workspaceVolumeOf(deps.scope, r)));
   const usedNetworks = new Set(rows.map((r) => r.network_name));
   const fresh = new Set(allocated.filter((n) => deps.now() - Date.parse(n.created_at) < NETWORK_GRACE_MS).map((n) => n.name));
   const inScope = (labels: Record<string, string>): boolean => labels[LABELS.managed] === 'true' && labels[LABELS.scope] === deps.scope;
@@ -94,11 +96,11 @@ export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: b
   for (const v of volumes) {
     if (!inScope(v.labels)) continue;
     const name = v.labels[LABELS.instanceName] ?? '';
-    // Only a volume named as the workspace of that instance name is berth's to judge.
-    if (names.has(name) || v.name !== workspaceVolume(deps.scope, name)) continue;
+    // A workspace belongs to the row that records it (by id-derived name), never to a name.
+    if (usedVolumes.has(v.name)) continue;
     const orphan = { name: v.name, instance: v.labels[LABELS.instance] ?? null, instanceName: name, tenant: v.labels[LABELS.tenant] ?? null };
     if (kept.has(v.name)) orphans.keptVolumes.push({ ...orphan, reason: `kept when ${name} was deleted` });
-    else orphans.volumes.push({ ...orphan, reason: `no instance named ${name}` });
+    else orphans.volumes.push({ ...orphan, reason: `no instance uses it (was ${name})` });
   }
   for (const n of networks) {
     if (!inScope(n.labels)) continue;
@@ -131,9 +133,9 @@ export interface GcResult {
  */
 export async function removeOrphans(deps: OrphanDeps, orphans: Orphans, options: { keptVolumes: boolean }): Promise<GcResult> {
   const result: GcResult = { removed: { containers: [], volumes: [], networks: [] }, kept: [], failed: [] };
-  const current = async (): Promise<{ ids: Set<string>; names: Set<string>; networks: Set<string | null> }> => {
+  const current = async (): Promise<{ ids: Set<string>; volumes: Set<string>; networks: Set<string | null> }> => {
     const rows = await deps.repo.listAll();
-    return { ids: new Set(rows.map((r) => r.id)), names: new Set(rows.map((r) => r.name)), networks: new Set(rows.map((r) => r.network_name)) };
+    return { ids: new Set(rows.map((r) => r.id)), volumes: new Set(rows.map((r) => workspaceVolumeOf(deps.scope, r))), networks: new Set(rows.map((r) => r.network_name)) };
   };
   const fail = (kind: 'container' | 'volume' | 'network', name: string, error: unknown): void => {
     if (error instanceof BerthError && error.code === 'RUNTIME_UNAVAILABLE') throw error;
@@ -163,10 +165,12 @@ export async function removeOrphans(deps: OrphanDeps, orphans: Orphans, options:
   const volumes = [...orphans.volumes, ...(options.keptVolumes ? orphans.keptVolumes : [])];
   result.kept = options.keptVolumes ? [] : orphans.keptVolumes;
   for (const v of volumes) {
-    if ((await current()).names.has(v.instanceName)) continue;
+    if ((await current()).volumes.has(v.name)) continue;
+    // A workspace kept meanwhile (a delete with keepData finishing) is not an orphan.
+    if (!options.keptVolumes && (await deps.workspaces.keptVolumes()).has(v.name)) continue;
     try {
       await deps.runtime.removeVolume(v.name);
-      await deps.repo.unmarkWorkspaceKept(v.name);
+      await deps.workspaces.unkeepVolume(v.name);
       result.removed.volumes.push(v);
     } catch (error) {
       fail('volume', v.name, error);

@@ -14,6 +14,7 @@ import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
+import type { WorkspacesRepo } from '../store/repositories/workspaces-repo.js';
 import type { NetworksRepo } from '../store/repositories/networks-repo.js';
 import type { ExitHandler, ExitInfo } from './exit-handler.js';
 import { findOrphans, NETWORK_GRACE_MS, removeOrphans, type OrphanDeps } from './find-orphans.js';
@@ -21,6 +22,7 @@ import { findOrphans, NETWORK_GRACE_MS, removeOrphans, type OrphanDeps } from '.
 export interface ReconcilerOptions {
   repo: InstancesRepo;
   networksRepo: NetworksRepo;
+  workspaces: WorkspacesRepo;
   provisioner: InstanceProvisioner;
   networks: NetworkManager;
   watcher: StartWatcher;
@@ -163,7 +165,7 @@ export class Reconciler implements Service {
     }
 
     // Orphans, by the same rules `berth gc` shows: kept workspaces stay.
-    const deps: OrphanDeps = { repo: this.o.repo, networksRepo: this.o.networksRepo, runtime: this.o.runtime, scope: this.o.scope, now: () => this.o.clock.now() };
+    const deps: OrphanDeps = { repo: this.o.repo, workspaces: this.o.workspaces, networksRepo: this.o.networksRepo, runtime: this.o.runtime, scope: this.o.scope, now: () => this.o.clock.now() };
     const { removed, failed } = await removeOrphans(deps, await findOrphans(deps), { keptVolumes: false });
     for (const c of removed.containers) {
       this.o.events.record({

@@ -10,6 +10,7 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { InstancesRepo } from '../store/repositories/instances-repo.js';
 import { JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { Store } from '../store/store.js';
+import { disableJobsOfDeletedInstances } from './disable-orphaned-jobs.js';
 import { JobRunner } from './job-runner.js';
 import { Scheduler } from './scheduler.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
@@ -25,6 +26,10 @@ export interface SchedulingDeps {
   metrics: Registry;
   /** The instances service's restart: the one restart path (statuses and events stay consistent). */
   restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** An instance's secret values, masked in captured job output. */
+  secretsOf?: (instanceId: string) => Promise<string[]>;
+  /** Tenant job quotas (maxJobs, minJobIntervalSeconds). */
+  quota?: ConstructorParameters<typeof JobService>[4];
 }
 
 /** Builds the jobs service and the scheduler over the daemon's store and runtime, wired together. */
@@ -37,12 +42,13 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
     scope: config.runtime.scope,
     bindAddress: config.runtime.bindAddress,
     restartInstance: deps.restartInstance,
+    ...(deps.secretsOf ? { secretsOf: deps.secretsOf } : {}),
   });
   const metrics = new SchedulerMetrics(deps.metrics);
   const jobs = new JobService(repo, targets, clock, {
     defaultTimeoutSeconds: config.scheduler.defaultTimeoutSeconds,
     plans: Object.keys(config.plans),
-  });
+  }, deps.quota);
   const runner = new JobRunner({ repo, targets, events: deps.events, clock, logger, metrics, outputLimitBytes: config.scheduler.outputLimitBytes });
   const pollMs = config.scheduler.pollSeconds * 1000;
   const scheduler = new Scheduler({
@@ -59,5 +65,6 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
     processId: `${hostname()}:${process.pid}:${newId('', clock.now()).slice(-6)}`,
   });
   jobs.onChange(() => scheduler.notify());
+  disableJobsOfDeletedInstances({ events: deps.events, repo, logger, onChange: () => scheduler.notify() });
   return { jobs, scheduler };
 }

@@ -42,7 +42,7 @@ export class JobRunner implements RunExecutor {
     let note: string | null = null;
     let status: Exclude<RunStatus, 'running'>;
     try {
-      const found = await this.deps.targets.resolve(job.target);
+      const found = await this.deps.targets.resolve(job.target, job.tenant);
       // Fleet-wide jobs pass over instances stopped on purpose; one named instance is reported as is.
       const instances = 'instance' in job.target ? found : found.filter((i) => i.desiredState !== 'stopped');
       if (instances.length === 0) {

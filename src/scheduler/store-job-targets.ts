@@ -4,6 +4,7 @@ import type { JobTarget } from '../core/jobs/job-types.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { InstancesRepo, TargetRow } from '../store/repositories/instances-repo.js';
+import { maskSecrets } from '../core/secrets/mask-secrets.js';
 import { httpCall } from './http-call.js';
 
 export interface StoreJobTargetsDeps {
@@ -14,6 +15,8 @@ export interface StoreJobTargetsDeps {
   bindAddress: string;
   /** The instances service's restart: the one restart path, which keeps status, counters and events consistent. */
   restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
+  /** The instance's secret values: masked in captured output before it is stored. */
+  secretsOf?: (instanceId: string) => Promise<string[]>;
 }
 
 /** JobTargets over the instances table (read only) and the runtime port. */
@@ -25,8 +28,14 @@ export class StoreJobTargets implements JobTargets {
     return rows[0] ? toTarget(rows[0]) : undefined;
   }
 
-  async resolve(target: JobTarget): Promise<TargetInstance[]> {
-    return (await this.deps.repo.listTargets(target)).map(toTarget);
+  async resolve(target: JobTarget, tenant: string | null): Promise<TargetInstance[]> {
+    // A tenant's job acts within its tenant only, whatever its target says; an instance target
+    // resolves by its bound id only, so a job never reaches a later instance that took the name.
+    if ('instance' in target) {
+      if (!target.instanceId) return [];
+      return (await this.deps.repo.listTargets({ instanceId: target.instanceId }, tenant)).map(toTarget);
+    }
+    return (await this.deps.repo.listTargets(target, tenant)).map(toTarget);
   }
 
   async restart(instance: TargetInstance, actor: string, reason: string): Promise<void> {
@@ -36,14 +45,20 @@ export class StoreJobTargets implements JobTargets {
   }
 
   async exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome> {
-    return this.deps.runtime.exec(await this.containerOf(instance), argv, options);
+    const out = await this.deps.runtime.exec(await this.containerOf(instance), argv, options);
+    return { ...out, output: maskSecrets(out.output, await this.secretsOf(instance)) };
+  }
+
+  private async secretsOf(instance: TargetInstance): Promise<string[]> {
+    return this.deps.secretsOf ? this.deps.secretsOf(instance.id) : [];
   }
 
   async http(instance: TargetInstance, call: HttpCall, options: { timeoutMs: number; outputLimitBytes: number; signal: AbortSignal }): Promise<HttpOutcome> {
     if (!instance.hostPort) throw new BerthError('INVALID_STATE', `instance ${instance.name} has no published port`);
     // On a cluster the port answers on the node running the instance.
     const host = (instance.containerId ? this.deps.runtime.probeAddress?.(instance.containerId) : undefined) ?? loopbackFor(this.deps.bindAddress);
-    return httpCall(call, { ...options, host, port: instance.hostPort });
+    const out = await httpCall(call, { ...options, host, port: instance.hostPort });
+    return { ...out, body: maskSecrets(out.body, await this.secretsOf(instance)) };
   }
 
   /** The stored container id, or the container labelled with the instance in this berth's scope. */

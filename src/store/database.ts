@@ -30,6 +30,8 @@ export interface InstancesTable {
   status: InstanceStatus;
   container_id: string | null;
   network_name: string | null;
+  /** The workspace volume's name, chosen from the instance id at create; null on rows older than that (see workspaceVolumeOf). */
+  workspace_volume: string | null;
   restarts: Generated<number>;
   consecutive_failures: Generated<number>;
   checks_passed: Generated<number>;
@@ -82,6 +84,8 @@ export interface TokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** After this the token no longer authenticates; null: never expires. */
+  expires_at: string | null;
 }
 
 export interface JobsTable {
@@ -120,6 +124,24 @@ export interface JobRunsTable {
   note: string | null;
 }
 
+/** Workspace volumes kept by `DELETE ?keepData=true`, until attached to a new instance or deleted. */
+export interface WorkspacesTable {
+  id: string;
+  volume: string;
+  /** Null only for workspaces kept before tenants were recorded: admin only. */
+  tenant: string | null;
+  instance_id: string | null;
+  instance_name: string | null;
+  kept_at: string;
+}
+
+export interface TenantLimitsTable {
+  tenant: string;
+  /** JSON object of the limits set for this tenant; unset keys follow config tenants.defaults. */
+  limits: string;
+  updated_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -133,4 +155,6 @@ export interface Database {
   jobs: JobsTable;
   job_runs: JobRunsTable;
   meta: MetaTable;
+  workspaces: WorkspacesTable;
+  tenant_limits: TenantLimitsTable;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -34,7 +34,10 @@ export function openStore(options: OpenStoreOptions): Store {
     ? path.resolve(options.dataDir, options.url.slice('sqlite:'.length))
     : path.join(options.dataDir, 'berth.db');
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // mkdir and open honour the umask; the store holds sealed secrets and token hashes: owner only.
+  if (path.dirname(file) === path.resolve(options.dataDir)) chmodSync(path.dirname(file), 0o700);
   const { dialect, raw } = openSqlite(file);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   const db = new Kysely<Database>({ dialect });
   return makeStore(db, 'sqlite', file, async () => {
     raw.pragma('wal_checkpoint(TRUNCATE)');

@@ -73,6 +73,8 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       'runtime.scope': scope,
       'log.level': 'debug',
       'server.shutdownGraceSeconds': 5,
+      // Tests poll the API fast for minutes; the rate-limit tests turn limits back on.
+      'rateLimit.enabled': false,
       ...(options.flags ?? {}),
     },
     logDestination: sink,

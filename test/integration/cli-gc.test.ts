@@ -26,6 +26,7 @@ describe(`berth gc (${testEnv.store})`, () => {
   const suffix = Math.random().toString(36).slice(2, 8);
   const names = { orphan: `berth-gc-orphan-${suffix}`, stranger: `berth-gc-unlabelled-${suffix}`, neighbour: `berth-gc-neighbour-${suffix}` };
   let strayNetwork: string;
+  let oldVolume = '';
 
   beforeAll(async () => {
     box = await cliSandbox();
@@ -63,7 +64,7 @@ describe(`berth gc (${testEnv.store})`, () => {
     expect(dry.stdout.split('\n')[0]).toMatch(/^KIND\s+NAME\s+STATE\s+TENANT\s+REASON$/);
     expect(dry.stdout).toMatch(new RegExp(`container\\s+${names.orphan}\\s+created\\s+ghost\\s+instance ins_gone has no row`));
     expect(dry.stdout).toMatch(new RegExp(`network\\s+${strayNetwork}\\s+-\\s+ghost`));
-    expect(dry.stdout).toMatch(new RegExp(`volume\\s+berth-${box.scope}-old-ws\\s+kept\\s+old\\s+kept when old was deleted \\(add --volumes\\)`));
+    expect(dry.stdout).toMatch(new RegExp(`volume\\s+berth-${box.scope}-ws-ins_[0-9a-z]+\\s+kept\\s+old\\s+kept when old was deleted \\(add --volumes\\)`));
     expect(dry.stdout).toContain('2 to remove; run `berth gc` to remove them');
     for (const never of [names.stranger, names.neighbour, 'keeper']) expect(dry.stdout).not.toContain(never);
 
@@ -71,6 +72,8 @@ describe(`berth gc (${testEnv.store})`, () => {
     expect(json.containers.map((c) => c.name)).toEqual([names.orphan]);
     expect(json.networks.map((n) => n.name)).toEqual([strayNetwork]);
     expect(json.keptVolumes.map((v) => v.instanceName)).toEqual(['old']);
+    oldVolume = json.keptVolumes[0]!.name;
+    expect(oldVolume).toMatch(new RegExp(`^berth-${box.scope}-ws-ins_`));
     expect(json.volumes).toEqual([]);
     expect(await exists.container(names.orphan)).toBe(true);
 
@@ -78,10 +81,10 @@ describe(`berth gc (${testEnv.store})`, () => {
     expect(gc.code, gc.stderr).toBe(0);
     expect(gc.stdout).toContain(`✓ removed container ${names.orphan}`);
     expect(gc.stdout).toContain(`✓ removed network ${strayNetwork}`);
-    expect(gc.stdout).toContain(`kept workspace volume berth-${box.scope}-old-ws`);
+    expect(gc.stdout).toContain(`kept workspace volume ${oldVolume}`);
     expect(await exists.container(names.orphan)).toBe(false);
     expect(await exists.network(strayNetwork)).toBe(false);
-    expect(await exists.volume(`berth-${box.scope}-old-ws`)).toBe(true);
+    expect(await exists.volume(oldVolume)).toBe(true);
     expect(await exists.container(names.stranger)).toBe(true);
     expect(await exists.container(names.neighbour)).toBe(true);
     const keeper = await box.berth(['show', 'keeper', '--json']);
@@ -95,11 +98,12 @@ describe(`berth gc (${testEnv.store})`, () => {
     const gc = await box.berth(['gc', '--volumes', '--json']);
     expect(gc.code, gc.stderr).toBe(0);
     const result = JSON.parse(gc.stdout) as { removed: { volumes: Array<{ name: string }> }; kept: unknown[]; failed: unknown[] };
-    expect(result.removed.volumes.map((v) => v.name)).toEqual([`berth-${box.scope}-old-ws`]);
+    expect(result.removed.volumes.map((v) => v.name)).toEqual([oldVolume]);
     expect(result.kept).toEqual([]);
     expect(result.failed).toEqual([]);
-    expect(await exists.volume(`berth-${box.scope}-old-ws`)).toBe(false);
-    expect(await exists.volume(`berth-${box.scope}-keeper-ws`)).toBe(true);
+    expect(await exists.volume(oldVolume)).toBe(false);
+    const keeperId = (JSON.parse((await box.berth(['show', 'keeper', '--json'])).stdout) as { id: string }).id;
+    expect(await exists.volume(`berth-${box.scope}-ws-${keeperId}`)).toBe(true);
 
     const after = await box.berth(['gc', '--dry-run']);
     expect(after.stdout.trim()).toBe('no orphans');

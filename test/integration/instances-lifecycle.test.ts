@@ -72,7 +72,8 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
       'berth.tenant': 'acme', 'berth.plan': 'starter', 'berth.port': String(acme.hostPort),
     });
     const ws = c.Mounts.find((m) => m.Destination === '/workspace');
-    expect(ws).toMatchObject({ Type: 'volume', Name: `berth-${td.scope}-acme-ws`, RW: true });
+    // Named by the instance id: a later instance of the same name can never mount it.
+    expect(ws).toMatchObject({ Type: 'volume', Name: `berth-${td.scope}-ws-${acme.id}`, RW: true });
     expect(c.Mounts.some((m) => m.Type === 'bind' && /docker\.sock/.test(m.Source))).toBe(false);
     const net = await docker.getNetwork(`berth-shared-${td.scope}`).inspect();
     if (podman) {
@@ -264,19 +265,27 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     await agent(kept.body, '/workspace?file=k.txt', { method: 'PUT', body: 'kept' });
     const delKept = await td.api<Instance>('DELETE', '/v1/instances/keeper?keepData=true');
     expect(delKept.status).toBe(200);
-    const volume = `berth-${td.scope}-keeper-ws`;
+    const volume = `berth-${td.scope}-ws-${kept.body.id}`;
     expect((await docker.getVolume(volume).inspect()).Name).toBe(volume);
     await td.daemon.reconciler.reconcileNow();
     expect((await docker.getVolume(volume).inspect()).Name).toBe(volume);
-    const again = await createInstance(td, { tenant: 'keeper', image: testEnv.image }, '?wait=running&timeout=60');
+    const keptList = await td.api<{ items: Array<{ id: string; volume: string; tenant: string }> }>('GET', '/v1/workspaces?tenant=keeper');
+    expect(keptList.body.items).toEqual([expect.objectContaining({ volume, tenant: 'keeper' })]);
+    // The same name again gets a fresh workspace; the kept one is attached only when asked for by id.
+    const fresh = await createInstance(td, { tenant: 'keeper', image: testEnv.image }, '?wait=running&timeout=60');
+    expect(fresh.body.id).not.toBe(kept.body.id);
+    expect(await fetch(`${fresh.body.url}/workspace?file=k.txt`).then((r) => r.status)).toBe(404);
+    expect((await td.api('DELETE', '/v1/instances/keeper')).status).toBe(200);
+    const again = await createInstance(td, { tenant: 'keeper', image: testEnv.image, workspace: { from: keptList.body.items[0]!.id } }, '?wait=running&timeout=60');
     expect(again.body.id).not.toBe(kept.body.id);
     expect(await agent(again.body, '/workspace?file=k.txt')).toEqual({ content: 'kept' });
+    expect((await td.api<{ total: number }>('GET', '/v1/workspaces?tenant=keeper')).body.total).toBe(0);
 
     const del = await td.api<Instance>('DELETE', '/v1/instances/acme');
     expect(del.status).toBe(200);
     expect((await getInstance(td, 'acme')).status).toBe(404);
     await expect(docker.getContainer(acme.containerId!).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    await expect(docker.getVolume(`berth-${td.scope}-acme-ws`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker.getVolume(`berth-${td.scope}-ws-${acme.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const ports = await td.daemon.store.db.selectFrom('instances').select('host_port').execute();
     expect(ports.map((p) => p.host_port)).not.toContain(acme.hostPort);
     const ev = await td.api<{ items: Array<{ type: string }> }>('GET', '/v1/events?instance=acme&type=deleted');

@@ -6,6 +6,8 @@ import type { App } from '../app.js';
 import { errorResponses, Security } from '../schemas.js';
 import { IdOrNameParams } from './instance-schemas.js';
 import type { InstanceRouteDeps } from './instance-route-deps.js';
+import { maskSecrets } from '../../core/secrets/mask-secrets.js';
+import { principalOf } from '../auth.js';
 import { viewerOf } from './viewer-of.js';
 
 const StatsSchema = Type.Object({
@@ -56,12 +58,19 @@ export function instanceLogRoutes(app: App, deps: InstanceRouteDeps): void {
       },
     },
   }, async (request, reply) => {
-    const { containerId } = await deps.instances.containerOf(request.params.idOrName, viewerOf(request));
+    const { instance, containerId } = await deps.instances.containerOf(request.params.idOrName, viewerOf(request));
+    const secrets = deps.secretsOf ? await deps.secretsOf(instance.id) : [];
     const format = request.query.format ?? 'text';
     const since = parseSince(request.query.since);
     const follow = request.query.follow ?? false;
     const abort = new AbortController();
-    reply.raw.once('close', () => abort.abort());
+    // A followed stream takes one of the token's (and the daemon's) stream slots, for a bounded time.
+    const slot = follow && deps.streams ? deps.streams.acquire(principalOf(request).tokenId) : undefined;
+    slot?.expired.addEventListener('abort', () => abort.abort(), { once: true });
+    reply.raw.once('close', () => {
+      slot?.release();
+      abort.abort();
+    });
     const lines = deps.runtime.logs(containerId, {
       tail: request.query.tail ?? 100, follow, signal: abort.signal, ...(since !== undefined ? { since } : {}),
     })[Symbol.asyncIterator]();
@@ -70,15 +79,17 @@ export function instanceLogRoutes(app: App, deps: InstanceRouteDeps): void {
     try {
       first = follow ? { done: false, value: { stream: 'stdout', time: '', text: '' } } : await lines.next();
     } catch (error) {
+      slot?.release();
       deps.status.report(error);
       throw error;
     }
+    const masked = (line: LogLine): LogLine => (secrets.length ? { ...line, text: maskSecrets(line.text, secrets) } : line);
     async function* body(): AsyncGenerator<string> {
       // Runs once the response is piped: send the headers now, a followed log may stay quiet a long time.
       if (follow) reply.raw.flushHeaders();
       try {
-        if (!follow && !first.done) yield render(first.value, format);
-        for (let next = await lines.next(); !next.done; next = await lines.next()) yield render(next.value, format);
+        if (!follow && !first.done) yield render(masked(first.value), format);
+        for (let next = await lines.next(); !next.done; next = await lines.next()) yield render(masked(next.value), format);
       } catch (error) {
         deps.status.report(error);
         // Headers are sent: end the stream, the log says why.

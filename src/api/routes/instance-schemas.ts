@@ -76,6 +76,9 @@ export const CreateInstanceBody = Type.Object({
       maxItems: 32, description: 'Critical s6 services: the instance is unhealthy while one is down or flapping',
     })),
   }, { additionalProperties: false })),
+  workspace: Type.Optional(Type.Object({
+    from: Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' }),
+  }, { additionalProperties: false, description: 'Without it a new instance always gets a fresh, empty workspace' })),
 }, { additionalProperties: false });
 
 export const EventSchema = Type.Object({

@@ -16,6 +16,7 @@ const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 
 const TargetSchema = Type.Object({
   instance: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'One instance, by name or id' })),
+  instanceId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Set by berth: the id of the instance the job is bound to (a later instance of the same name is never targeted)' })),
   tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Every instance of a tenant' })),
   plan: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'Every instance on a plan (admin tokens only)' })),
 }, { additionalProperties: false, description: 'Exactly one of instance, tenant or plan' });

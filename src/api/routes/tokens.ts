@@ -12,6 +12,7 @@ const TokenView = Type.Object({
   createdAt: Type.String(),
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.String(), Type.Null()], { description: 'After this the token no longer authenticates; null: never' }),
 }, { $id: 'Token', title: 'Token' });
 
 /** /v1/tokens: admin-only management of API tokens. */
@@ -29,6 +30,7 @@ export function tokenRoutes(tokens: TokenService) {
           name: Type.String({ minLength: 1, maxLength: 63 }),
           scope: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('tenant')])),
           tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' })),
+          expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 86400, description: 'The token stops working this many seconds after creation' })),
         }, { additionalProperties: false }),
         response: { 201: Type.Object({ token: Type.String(), info: ref }), ...errorResponses(403, 409) },
       },
@@ -36,7 +38,7 @@ export function tokenRoutes(tokens: TokenService) {
       requireAdmin(request);
       const { name, tenant } = request.body;
       const scope = request.body.scope ?? (tenant ? 'tenant' : 'admin');
-      const { token, view } = await tokens.create(name, scope, tenant ?? null);
+      const { token, view } = await tokens.create(name, scope, tenant ?? null, request.body.expiresInSeconds);
       return reply.status(201).send({ token, info: view });
     });
 

@@ -68,7 +68,7 @@ export class EventLog {
 
 export function toEvent(row: EventRow): BerthEvent {
   return {
-    id: row.id,
+    id: Number(row.id),
     instanceId: row.instance_id,
     instance: row.instance_name,
     tenant: row.tenant,

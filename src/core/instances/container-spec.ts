@@ -27,8 +27,19 @@ export function containerName(scope: string, name: string): string {
   return `berth-${scope}-${name}`;
 }
 
+/** The workspace volume name of rows made before volumes were named by instance id. */
 export function workspaceVolume(scope: string, name: string): string {
   return `berth-${scope}-${name}-ws`;
+}
+
+/** A new instance's workspace volume: named by its immutable id, never by its reusable name. */
+export function workspaceVolumeFor(scope: string, instanceId: string): string {
+  return `berth-${scope}-ws-${instanceId}`;
+}
+
+/** The workspace volume an instance row uses (recorded on the row; older rows keep their old name). */
+export function workspaceVolumeOf(scope: string, row: Pick<InstanceRow, 'name' | 'workspace_volume'>): string {
+  return row.workspace_volume ?? workspaceVolume(scope, row.name);
 }
 
 export function instanceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'host_port'>): Record<string, string> {
@@ -76,7 +87,7 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
     pidsLimit: plan.pidsLimit,
     readOnlyRootfs: plan.readOnlyRootfs,
     network,
-    volumes: [{ name: workspaceVolume(settings.scope, row.name), target: WORKSPACE_TARGET }],
+    volumes: [{ name: workspaceVolumeOf(settings.scope, row), target: WORKSPACE_TARGET }],
     binds: settings.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     logMaxSize: settings.logMaxSize,
     logMaxFile: settings.logMaxFile,

@@ -5,6 +5,8 @@ import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
 import type { Store } from '../../store/store.js';
 import { InstancesRepo } from '../../store/repositories/instances-repo.js';
 import { NetworksRepo } from '../../store/repositories/networks-repo.js';
+import { InstanceAdmission } from '../../store/repositories/instance-admission.js';
+import { WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import { NetworkManager } from '../networks/network-manager.js';
 import { SubnetPool } from '../networks/subnet-pool.js';
@@ -15,7 +17,7 @@ import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
 import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
 import type { IllegalTransitionPolicy } from './instance-status.js';
-import { InstanceService, type RuntimeGate } from './instance-service.js';
+import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 
 export interface InstancesDeps {
@@ -29,6 +31,8 @@ export interface InstancesDeps {
   logger: Logger;
   /** What an illegal status transition does: throw (tests) or log (production, the default). */
   illegalTransitions?: IllegalTransitionPolicy;
+  /** The tenant quota, checked atomically with each insert. */
+  quota?: InstanceServiceOptions['quota'];
 }
 
 export interface Instances {
@@ -41,6 +45,7 @@ export interface Instances {
   networksRepo: NetworksRepo;
   plans: PlanCatalog;
   lock: KeyedLock;
+  workspaces: WorkspacesRepo;
 }
 
 /** Builds the instance domain from config: plans, ports, networks, provisioner and the service. */
@@ -52,6 +57,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const repo = new InstancesRepo(d.store.db, now, { logger: d.logger, illegalTransitions: d.illegalTransitions ?? 'log' });
   const networksRepo = new NetworksRepo(d.store.db);
   const lock = new KeyedLock();
+  const workspaces = new WorkspacesRepo(d.store.db);
   const bindAddress = config.runtime.bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
   const networks = new NetworkManager({
@@ -73,15 +79,16 @@ export function createInstances(d: InstancesDeps): Instances {
   const watcher = new StartWatcherSlot();
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
-    events: d.events, clock, logger: d.logger,
+    events: d.events, clock, logger: d.logger, workspaces,
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
     events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
+    admission: new InstanceAdmission(d.store.db, d.store.dialect), workspaces, ...(d.quota ? { quota: d.quota } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,
     },
   });
-  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock };
+  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, workspaces };
 }

@@ -10,7 +10,9 @@ import type { NetworkManager } from '../networks/network-manager.js';
 import type { PlanCatalog } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import { buildContainerSpec, containerName, workspaceLabels, workspaceVolume, type RuntimeSettings } from './container-spec.js';
+import type { WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import { buildContainerSpec, containerName, workspaceVolumeOf, type RuntimeSettings } from './container-spec.js';
+import { ensureWorkspace } from './ensure-workspace.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceStatus } from './instance-types.js';
 
@@ -27,6 +29,7 @@ export interface ProvisionerOptions {
   events: EventLog;
   clock: Clock;
   logger: Logger;
+  workspaces: WorkspacesRepo;
 }
 
 /** The event a launch records: a start (also a restart on request: the scheduler looks for these), or a container made again. */
@@ -78,9 +81,8 @@ export class InstanceProvisioner {
     const plan = this.o.plans.get(row.plan);
     if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
     const secrets = row.secrets_sealed ? this.o.secrets.open(row.secrets_sealed) : {};
-    const volume = workspaceVolume(this.o.settings.scope, row.name);
     // Each engine call takes a slot of the daemon's one engine limiter (see limitEngineCalls).
-    await this.o.runtime.ensureVolume(volume, workspaceLabels(this.o.settings.scope, row));
+    await ensureWorkspace(this.o.runtime, this.o.settings.scope, row);
     const id = await this.o.networks.use(row.tenant, plan, (network) =>
       this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
     await this.o.repo.update(row.id, { container_id: id });
@@ -190,8 +192,8 @@ export class InstanceProvisioner {
     if (!row) return;
     this.o.watcher.cancel(id);
     await this.removeContainers(row);
-    const volume = workspaceVolume(this.o.settings.scope, row.name);
-    const kept = (await this.o.repo.keptWorkspaces()).has(volume);
+    const volume = workspaceVolumeOf(this.o.settings.scope, row);
+    const kept = await this.o.workspaces.isKept(volume);
     if (!kept) {
       await this.o.runtime.removeVolume(volume).catch((error: unknown) => {
         // Still in use by something outside berth's view: the reconciler's orphan pass retries.

@@ -10,7 +10,9 @@ import type { NetworkManager } from '../networks/network-manager.js';
 import { requirePlan } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import { workspaceVolume } from './container-spec.js';
+import type { InstanceAdmission, TenantHoldings } from '../../store/repositories/instance-admission.js';
+import type { WorkspaceRow, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import { workspaceVolumeFor, workspaceVolumeOf } from './container-spec.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
@@ -41,6 +43,14 @@ export interface InstanceServiceOptions {
   spec: SpecDefaults;
   scope: string;
   bindAddress: string;
+  /** Inserts rows atomically with the tenant's admission and a kept workspace's claim. */
+  admission: InstanceAdmission;
+  workspaces: WorkspacesRepo;
+  /**
+   * The tenant's quota: `prepare` loads the limits before the transaction and returns the check
+   * run inside it (synchronous: on SQLite nothing else may touch the store meanwhile).
+   */
+  quota?: { prepare(tenant: string, plan: string): Promise<(holdings: TenantHoldings) => void> };
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
@@ -97,10 +107,12 @@ export class InstanceService {
     const plan = requirePlan(this.o.spec.plans, spec.plan);
     // On a cluster, a placement no node can satisfy is refused before anything is made.
     if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints ?? []));
+    const kept = input.workspace ? await this.keptWorkspaceFor(input.workspace.from, spec.tenant, viewer) : undefined;
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
+    const id = newId('ins_', this.o.clock.now());
     const base = {
-      id: newId('ins_', this.o.clock.now()),
+      id,
       name: spec.name,
       tenant: spec.tenant,
       plan: spec.plan,
@@ -116,17 +128,21 @@ export class InstanceService {
       status: 'creating' as const,
       container_id: null,
       network_name: this.o.networks.nameFor(spec.tenant, plan),
+      // Named by the id, so no later instance of the same name can ever mount it.
+      workspace_volume: kept?.volume ?? workspaceVolumeFor(this.o.scope, id),
       created_at: at,
       updated_at: at,
     };
-    // A workspace kept by an earlier delete of this name is picked up again, and is no longer "kept".
-    await this.o.repo.unmarkWorkspaceKept(workspaceVolume(this.o.scope, spec.name));
+    const check = await this.o.quota?.prepare(spec.tenant, spec.plan);
     const avoid = new Set<number>();
     let row: InstanceRow | undefined;
     while (!row) {
       const port = await this.o.ports.pick(await this.o.repo.usedPorts(), avoid);
       try {
-        await this.o.repo.insert({ ...base, host_port: port });
+        await this.o.admission.insert({ ...base, host_port: port }, {
+          ...(check ? { check } : {}),
+          ...(kept ? { attachWorkspace: { id: kept.id, tenant: kept.tenant }, workspaceGone: () => new BerthError('WORKSPACE_NOT_FOUND', `workspace.from: workspace ${kept.id} was attached or deleted meanwhile`, { field: 'workspace.from' }) } : {}),
+        });
         row = (await this.o.repo.get(base.id))!;
       } catch (error) {
         const column = uniqueViolation(error);
@@ -146,10 +162,24 @@ export class InstanceService {
     this.o.events.record({
       instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
       message: `created on plan ${row.plan} with image ${row.image}, host port ${row.host_port}`,
-      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames },
+      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames, ...(kept ? { workspace: kept.id } : {}) },
     });
     this.provisionInBackground(row.id, actor);
     return { instance: this.view(row), created: true };
+  }
+
+  /** A kept workspace the caller may attach to a new instance of `tenant`; refused otherwise, before anything is made. */
+  private async keptWorkspaceFor(id: string, tenant: string, viewer: Viewer): Promise<WorkspaceRow> {
+    const found = await this.o.workspaces.get(id);
+    // A tenant token never learns that another tenant's workspace exists.
+    if (!found || (viewer.tenant && found.tenant !== viewer.tenant)) {
+      throw new BerthError('WORKSPACE_NOT_FOUND', `workspace.from: no kept workspace ${id}`, { field: 'workspace.from' });
+    }
+    // Legacy workspaces of unknown tenant (tenant null) may be attached by an admin only.
+    if (found.tenant !== null && found.tenant !== tenant) {
+      throw new BerthError('FORBIDDEN', `workspace.from: workspace ${id} belongs to another tenant than ${tenant}`, { field: 'workspace.from' });
+    }
+    return found;
   }
 
   private sameOrConflict(existing: InstanceRow, hash: string, viewer: Viewer): Instance {
@@ -199,9 +229,12 @@ export class InstanceService {
   async delete(idOrName: string, options: { keepData: boolean }, actor: string, viewer: Viewer, reason?: string): Promise<{ instance: Instance; done: boolean }> {
     const row = await this.find(idOrName, viewer);
     this.o.gate.require();
-    const volume = workspaceVolume(this.o.scope, row.name);
-    if (options.keepData) await this.o.repo.markWorkspaceKept(volume);
-    else await this.o.repo.unmarkWorkspaceKept(volume);
+    const volume = workspaceVolumeOf(this.o.scope, row);
+    if (options.keepData) {
+      await this.o.workspaces.keep({ id: newId('wks_', this.o.clock.now()), volume, tenant: row.tenant, instance_id: row.id, instance_name: row.name, kept_at: this.now() });
+    } else {
+      await this.o.workspaces.unkeepVolume(volume);
+    }
     if (await this.o.repo.transition(row.id, STATUS.deletable, 'deleting')) {
       this.o.events.record({
         instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'deleting', actor,

@@ -30,7 +30,7 @@ describe('normalizeSpec', () => {
     const spec = normalizeSpec({ tenant: 'acme' }, defaults);
     expect(spec).toMatchObject({ tenant: 'acme', name: 'acme', plan: 'starter', image: 'berth/test-agent:local', port: 8080, command: null, env: {}, secrets: {} });
     expect(spec.health).toEqual({ path: '/health', intervalSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1, startPeriodSeconds: 10 });
-    expect(normalizeSpec({ tenant: 'acme', health: { path: '/ready', intervalSeconds: 2 } }, defaults).health).toMatchObject({ path: '/ready', intervalSeconds: 2, timeoutSeconds: 5 });
+    expect(normalizeSpec({ tenant: 'acme', health: { path: '/ready', intervalSeconds: 2 } }, defaults).health).toMatchObject({ path: '/ready', intervalSeconds: 2, timeoutSeconds: 2 });
   });
 
   it('names the field of every bad input', () => {
@@ -61,5 +61,26 @@ describe('specHash', () => {
     expect(specHash(a, 'd')).not.toBe(specHash(a, 'other-secrets'));
     expect(specHash(a, 'd')).not.toBe(specHash(normalizeSpec({ tenant: 'acme', env: { A: '1' } }, defaults), 'd'));
     expect(canonicalJson({ b: [1, { d: 1, c: 2 }], a: null })).toBe('{"a":null,"b":[1,{"c":2,"d":1}]}');
+  });
+});
+
+describe('health bounds', () => {
+  const fieldOf = (health: Record<string, number>): string | undefined => {
+    try {
+      normalizeSpec({ tenant: 'acme', health }, defaults);
+      return undefined;
+    } catch (error) {
+      return (error as { field?: string }).field;
+    }
+  };
+  it('refuses an interval under 1 s, a timeout over min(interval, 30 s) and a start period over 10 min, naming the field', () => {
+    expect(fieldOf({ intervalSeconds: 0.5 })).toBe('health.intervalSeconds');
+    expect(fieldOf({ intervalSeconds: 10, timeoutSeconds: 11 })).toBe('health.timeoutSeconds');
+    expect(fieldOf({ intervalSeconds: 120, timeoutSeconds: 31 })).toBe('health.timeoutSeconds');
+    expect(fieldOf({ startPeriodSeconds: 601 })).toBe('health.startPeriodSeconds');
+    expect(fieldOf({ intervalSeconds: 1, timeoutSeconds: 1, startPeriodSeconds: 600 })).toBeUndefined();
+  });
+  it('brings the default timeout down to a shorter interval the caller chose', () => {
+    expect(normalizeSpec({ tenant: 'acme', health: { intervalSeconds: 2 } }, defaults).health.timeoutSeconds).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BerthError } from '../../common/errors.js';
 import { requirePlan, type PlanCatalog } from '../plans/resolve-plans.js';
-import type { CreateInstanceInput, InstanceSpec } from './instance-types.js';
+import type { CreateInstanceInput, HealthSpec, InstanceSpec } from './instance-types.js';
 
 /** DNS label: what container names, hostnames and URLs accept everywhere. */
 export const SLUG = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -61,6 +61,9 @@ export function normalizeSpec(input: CreateInstanceInput, d: SpecDefaults): Inst
     if (!(Number.isFinite(health[key]) && health[key] > 0)) throw BerthError.invalid(`health.${key}`, 'must be a positive number');
   }
   if (!(Number.isFinite(health.startPeriodSeconds) && health.startPeriodSeconds >= 0)) throw BerthError.invalid('health.startPeriodSeconds', 'must be zero or more');
+  // A default timeout longer than a shorter interval the caller asked for follows the interval down.
+  if (input.health?.timeoutSeconds === undefined) health.timeoutSeconds = Math.min(health.timeoutSeconds, health.intervalSeconds, HEALTH_BOUNDS.maxTimeoutSeconds);
+  checkHealthBounds(health);
   if (health.services !== undefined) {
     if (!Array.isArray(health.services) || health.services.length > 32) throw BerthError.invalid('health.services', 'must be a list of at most 32 service names');
     health.services.forEach((s, i) => {
@@ -107,4 +110,20 @@ export function canonicalJson(value: unknown): string {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Bounds that keep a tenant's health settings from becoming a load on the prober (or a way to hold probe slots). */
+export const HEALTH_BOUNDS = { minIntervalSeconds: 1, maxTimeoutSeconds: 30, maxStartPeriodSeconds: 600 } as const;
+
+export function checkHealthBounds(health: Pick<HealthSpec, 'intervalSeconds' | 'timeoutSeconds' | 'startPeriodSeconds'>): void {
+  if (health.intervalSeconds < HEALTH_BOUNDS.minIntervalSeconds) {
+    throw BerthError.invalid('health.intervalSeconds', `must be at least ${HEALTH_BOUNDS.minIntervalSeconds} second`);
+  }
+  const maxTimeout = Math.min(health.intervalSeconds, HEALTH_BOUNDS.maxTimeoutSeconds);
+  if (health.timeoutSeconds > maxTimeout) {
+    throw BerthError.invalid('health.timeoutSeconds', `must be at most ${maxTimeout} seconds (no longer than the interval, and at most ${HEALTH_BOUNDS.maxTimeoutSeconds})`);
+  }
+  if (health.startPeriodSeconds > HEALTH_BOUNDS.maxStartPeriodSeconds) {
+    throw BerthError.invalid('health.startPeriodSeconds', `must be at most ${HEALTH_BOUNDS.maxStartPeriodSeconds} seconds (10 minutes)`);
+  }
 }

@@ -65,6 +65,8 @@ export interface CreateInstanceInput {
   secrets?: Record<string, string>;
   port?: number;
   health?: Partial<HealthSpec>;
+  /** Attach a workspace kept by an earlier delete of this tenant (by its id); otherwise a fresh one. */
+  workspace?: { from: string };
 }
 
 /** A validated create request with every default filled in. */

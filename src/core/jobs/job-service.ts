@@ -26,6 +26,8 @@ export class JobService {
     private readonly targets: Pick<JobTargets, 'find'>,
     private readonly clock: Clock,
     private readonly limits: SpecLimits,
+    /** The tenant's job quota (maxJobs, minJobIntervalSeconds), when the daemon has one. */
+    private readonly quota?: { checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void> },
   ) {}
 
   /** Called after every change, so a scheduler in this process wakes without waiting for its poll. */
@@ -40,6 +42,7 @@ export class JobService {
     const tenant = await this.tenantOf(spec, principal);
     const existing = await this.repo.findByIdOrName(spec.name);
     if (existing) return { job: this.sameOrConflict(existing, spec, principal), created: false };
+    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, true);
     const now = this.clock.now();
     const row: JobRow = {
       id: newId('job_', now),
@@ -79,6 +82,7 @@ export class JobService {
     const spec = validateJobSpec(merged, this.limits);
     const tenant = await this.tenantOf(spec, principal);
     if (spec.name !== row.name && (await this.repo.findByIdOrName(spec.name))) throw new BerthError('CONFLICT', `a job named ${spec.name} already exists`);
+    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, tenant !== row.tenant);
     const now = this.clock.now();
     const reschedule = spec.schedule !== current.schedule || spec.timezone !== current.timezone || spec.enabled !== current.enabled;
     const columns = this.columns(spec, now);
@@ -128,13 +132,14 @@ export class JobService {
   private async tenantOf(spec: JobSpec, principal: Principal): Promise<string | null> {
     let tenant: string | null;
     if ('instance' in spec.target) {
-      const instance = await this.targets.find(spec.target.instance);
+      // A job already bound to an instance stays bound to that id, whatever now has its name.
+      const instance = await this.targets.find(spec.target.instanceId ?? spec.target.instance);
       if (!instance || (principal.scope === 'tenant' && instance.tenant !== principal.tenant)) {
         throw BerthError.invalid('target.instance', `no instance ${spec.target.instance}`);
       }
       tenant = instance.tenant;
-      // Stored by name, so a job follows an instance that is deleted and created again.
-      spec.target = { instance: instance.name };
+      // Stored by id: a job never follows a name to another instance (or another tenant).
+      spec.target = { instance: instance.name, instanceId: instance.id };
     } else if ('tenant' in spec.target) {
       tenant = spec.target.tenant;
     } else {

@@ -7,7 +7,7 @@ export interface JobInput {
   name?: string;
   schedule?: string;
   timezone?: string;
-  target?: { instance?: string; tenant?: string; plan?: string };
+  target?: { instance?: string; instanceId?: string; tenant?: string; plan?: string };
   action?: {
     type?: string;
     command?: string[];
@@ -82,12 +82,12 @@ function actionTimeout(action: JobInput['action']): number | undefined {
 }
 
 function validateTarget(target: JobInput['target'], plans: readonly string[]): JobTarget {
-  const keys = Object.entries(target ?? {}).filter(([, v]) => v !== undefined);
+  const keys = Object.entries(target ?? {}).filter(([k, v]) => v !== undefined && k !== 'instanceId');
   if (keys.length !== 1) throw BerthError.invalid('target', 'name exactly one of {"instance": name}, {"tenant": slug} or {"plan": name}');
   const [key, value] = keys[0] as [string, string];
   if (key === 'instance') {
     if (!value) throw BerthError.invalid('target.instance', 'must name an instance');
-    return { instance: value };
+    return target?.instanceId ? { instance: value, instanceId: target.instanceId } : { instance: value };
   }
   if (key === 'tenant') {
     if (!SLUG.test(value)) throw BerthError.invalid('target.tenant', 'must be a tenant slug');

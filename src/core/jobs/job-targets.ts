@@ -38,8 +38,8 @@ export interface HttpCall {
 export interface JobTargets {
   /** One instance by name or id (not being deleted), for validation and tenancy. */
   find(nameOrId: string): Promise<TargetInstance | undefined>;
-  /** Every instance the target names right now (none being deleted). */
-  resolve(target: JobTarget): Promise<TargetInstance[]>;
+  /** Every instance the target names right now (none being deleted), only within `tenant` when the job has one. */
+  resolve(target: JobTarget, tenant: string | null): Promise<TargetInstance[]>;
   /** Restarts an instance; `actor` and `reason` are recorded in its events. */
   restart(instance: TargetInstance, actor: string, reason: string): Promise<void>;
   exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome>;

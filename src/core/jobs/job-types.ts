@@ -1,7 +1,11 @@
 /** The shapes of scheduled jobs and their runs, as the API and the scheduler see them. */
 
-/** Exactly one key: one instance (name or id), every instance of a tenant, or of a plan. */
-export type JobTarget = { instance: string } | { tenant: string } | { plan: string };
+/**
+ * Exactly one of: one instance, every instance of a tenant, or of a plan. An instance target is
+ * bound to the instance's immutable id when the job is saved (`instance` keeps the name it had,
+ * for people); only the id is ever resolved, so a later instance of the same name is never hit.
+ */
+export type JobTarget = { instance: string; instanceId?: string } | { tenant: string } | { plan: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 

@@ -23,6 +23,7 @@ export interface TokenView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  expiresAt: string | null;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -37,7 +38,8 @@ export class TokenService {
 
   constructor(private readonly repo: TokensRepo, private readonly clock: Clock) {}
 
-  async create(name: string, scope: TokenScope, tenant: string | null): Promise<{ token: string; view: TokenView }> {
+  async create(name: string, scope: TokenScope, tenant: string | null, expiresInSeconds?: number): Promise<{ token: string; view: TokenView }> {
+    if (expiresInSeconds !== undefined && !(Number.isFinite(expiresInSeconds) && expiresInSeconds > 0)) throw BerthError.invalid('expiresInSeconds', 'must be a positive number of seconds');
     if (!NAME.test(name)) throw BerthError.invalid('name', 'must be 1-63 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit');
     if (scope === 'tenant' && !tenant) throw BerthError.invalid('tenant', 'a tenant-scoped token needs a tenant');
     if (await this.repo.findByIdOrName(name)) throw new BerthError('CONFLICT', `a token named ${name} already exists`);
@@ -51,6 +53,7 @@ export class TokenService {
       created_at: new Date(this.clock.now()).toISOString(),
       last_used_at: null,
       revoked_at: null,
+      expires_at: expiresInSeconds === undefined ? null : new Date(this.clock.now() + expiresInSeconds * 1000).toISOString(),
     };
     await this.repo.insert(row);
     return { token, view: toView(row) };
@@ -61,6 +64,7 @@ export class TokenService {
     if (!token) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send Authorization: Bearer <token>');
     const row = await this.repo.findByHash(hashToken(token));
     if (!row || row.revoked_at) throw new BerthError('UNAUTHORIZED', 'invalid or revoked token');
+    if (row.expires_at && Date.parse(row.expires_at) <= this.clock.now()) throw new BerthError('UNAUTHORIZED', `token expired at ${row.expires_at}`);
     // last_used_at is advisory: write it at most once a minute per token.
     const now = this.clock.now();
     if ((this.touched.get(row.id) ?? 0) < now - 60_000) {
@@ -99,5 +103,6 @@ function toView(row: TokenRow): TokenView {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
   };
 }

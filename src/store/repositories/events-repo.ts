@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from '../database.js';
 
 export type EventRow = Selectable<EventsTable>;
@@ -15,10 +15,20 @@ export interface EventQuery {
 }
 
 export class EventsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
 
   async insertMany(rows: Array<Insertable<EventsTable>>): Promise<void> {
-    if (rows.length) await this.db.insertInto('events').values(rows).execute();
+    if (!rows.length) return;
+    if (this.dialect !== 'postgres') {
+      await this.db.insertInto('events').values(rows).execute();
+      return;
+    }
+    // Postgres hands out ids before commit, so a reader following by id (after=) could pass an id
+    // whose row commits later and never see it. Event inserts take one lock, so ids commit in order.
+    await this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext('berth.events'))`.execute(trx);
+      await trx.insertInto('events').values(rows).execute();
+    });
   }
 
   /** Newest first, unless following (afterId), then oldest first. */

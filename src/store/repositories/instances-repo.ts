@@ -63,11 +63,14 @@ export class InstancesRepo {
   }
 
   /** A job's targets (never an instance being deleted), by name or id, tenant or plan, in name order. */
-  listTargets(target: { instance: string } | { tenant: string } | { plan: string }): Promise<TargetRow[]> {
+  /** Rows by name or id (`{instance}`), by bound id only (`{instanceId}`), by tenant or by plan; within `tenant` when given. */
+  listTargets(target: { instance: string } | { instanceId: string } | { tenant: string } | { plan: string }, withinTenant: string | null = null): Promise<TargetRow[]> {
     let query = this.db.selectFrom('instances')
       .select(['id', 'name', 'tenant', 'plan', 'container_id', 'host_port', 'status', 'desired_state'])
       .where('status', '!=', 'deleting');
-    if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
+    if (withinTenant !== null) query = query.where('tenant', '=', withinTenant);
+    if ('instanceId' in target) query = query.where('id', '=', target.instanceId);
+    else if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
     else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
     else query = query.where('plan', '=', target.plan);
     return query.orderBy('name').execute();
@@ -123,22 +126,4 @@ export class InstancesRepo {
     const result = await this.db.deleteFrom('instances').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
-
-  /** Workspaces kept by `DELETE ?keepData=true` are recorded here, so the reconciler leaves them alone. */
-  async markWorkspaceKept(volume: string): Promise<void> {
-    const key = `${KEPT_PREFIX}${volume}`;
-    await this.db.insertInto('meta').values({ key, value: this.now() })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: this.now() })).execute();
-  }
-
-  async unmarkWorkspaceKept(volume: string): Promise<void> {
-    await this.db.deleteFrom('meta').where('key', '=', `${KEPT_PREFIX}${volume}`).execute();
-  }
-
-  async keptWorkspaces(): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('meta').select('key').where('key', 'like', `${KEPT_PREFIX}%`).execute();
-    return new Set(rows.map((r) => r.key.slice(KEPT_PREFIX.length)));
-  }
 }
-
-const KEPT_PREFIX = 'workspace.kept:';

@@ -52,6 +52,12 @@ export class JobsRepo {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Enabled jobs bound to this instance id (targets are JSON written by berth, ids are alphanumeric). */
+  enabledTargeting(instanceId: string): Promise<JobRow[]> {
+    return this.db.selectFrom('jobs').selectAll()
+      .where('enabled', '=', 1).where('target', 'like', `%"instanceId":"${instanceId.replace(/[^\w]/g, '')}"%`).execute();
+  }
+
   async delete(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('job_runs').where('job_id', '=', id).execute();
