@@ -126,7 +126,7 @@ describe(`berth gc (${testEnv.store})`, () => {
     expect(await exists.network(shared)).toBe(false);
 
     const only = await box.berth(['gc', '--dry-run']);
-    expect(only.stdout).toMatch(new RegExp(`volume\\s+berth-${box.scope}-keeper-ws\\s+kept`));
+    expect(only.stdout).toMatch(new RegExp(`volume\\s+berth-${box.scope}-ws-ins_\\w+\\s+kept\\s+keeper`));
     expect(only.stdout).toContain('nothing to remove; kept workspace volumes stay unless you run `berth gc --volumes`');
     expect(only.stdout).not.toContain('0 to remove');
 

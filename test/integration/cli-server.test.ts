@@ -165,7 +165,7 @@ describe(`berth token and docker commands (${testEnv.store})`, () => {
 
     const ls = await box.berth(['token', 'ls']);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/ci-bot\s+tenant\s+acme\s+\d+s\s+never\s+active/);
+    expect(ls.stdout).toMatch(/ci-bot\s+tenant\s+acme\s+\d+s\s+never\s+never\s+active/);
     expect(ls.stdout).not.toContain(tenantToken);
     const json = JSON.parse((await box.berth(['token', 'ls', '--json'])).stdout) as { items: Array<{ name: string }> };
     expect(json.items.map((t) => t.name).sort()).toEqual(['admin', 'ci-bot']);

@@ -110,7 +110,7 @@ describe('berth CLI help and completion', () => {
       expect(r.stderr).toBe('');
       return r.stdout.trim();
     };
-    expect(probe(['berth', 'ser']).split(' ').sort()).toEqual(['serve', 'server']);
+    expect(probe(['berth', 'ser']).split(' ').sort()).toEqual(['serve', 'server', 'service', 'services']);
     expect(probe(['berth', 'server', '']).split(' ').sort()).toEqual(['logs', 'start', 'status', 'stop']);
     expect(probe(['berth', 'docker', 'l'])).toBe('logs');
     expect(probe(['berth', 'create', 'acme', '--w']).split(' ')).toEqual(['--wait']);

@@ -85,7 +85,8 @@ describe(`crash during concurrent creates and deletes (${testEnv.store})`, () =>
       expect(c.Labels['berth.port']).toBe(String(r.hostPort));
     }
     const volumes = ((await docker.listVolumes({ filters: { label: [`berth.scope=${scope}`] } })).Volumes ?? []).map((v) => v.Name).sort();
-    expect(volumes).toEqual(rows.map((r) => `berth-${scope}-${r.name}-ws`).sort());
+    // Workspaces are named by instance id (never by a reusable name).
+    expect(volumes).toEqual(rows.map((r) => `berth-${scope}-ws-${r.id}`).sort());
 
     // Every create that got an answer exists; every delete that got an answer is gone.
     for (const [i, r] of results.entries()) {

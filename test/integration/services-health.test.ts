@@ -18,7 +18,7 @@ describe(`critical s6 services (${testEnv.store})`, () => {
     td = await startTestDaemon();
     const res = await createInstance(td, {
       tenant: 'crit', name: 'crit', image: testEnv.s6Image,
-      health: { intervalSeconds: 1, timeoutSeconds: 2, failureThreshold: 3, startPeriodSeconds: 0, services: ['worker'] },
+      health: { intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 3, startPeriodSeconds: 0, services: ['worker'] },
     }, '?wait=running&timeout=90');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.health.services).toEqual(['worker']);

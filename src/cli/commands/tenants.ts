@@ -26,6 +26,7 @@ export function registerTenantCommands(program: Command, io: CliIo): void {
   tenants.command('ls').alias('list')
     .description('List tenants with their usage against their limits')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth tenants ls\n  berth tenants ls --json | jq -r \'.items[] | select(.usage.instances > 0) | .tenant\'')
     .action(action(io, async (ctx, _args, opts: { json?: boolean }) => {
       const res = await ctx.client().get<{ items: TenantView[]; total: number }>('/v1/tenants');
       if (opts.json) return ctx.out.json(res);
@@ -42,6 +43,7 @@ export function registerTenantCommands(program: Command, io: CliIo): void {
   tenants.command('show <tenant>')
     .description('One tenant: limits (and which are set for it) and usage')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth tenants show acme\n  berth tenants show acme --json')
     .action(action(io, async (ctx, [tenant], opts: { json?: boolean }) => {
       const t = await ctx.client().get<TenantView>(`/v1/tenants/${encodeURIComponent(tenant ?? '')}`);
       if (opts.json) return ctx.out.json(t);
