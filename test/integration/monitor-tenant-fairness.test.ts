@@ -11,7 +11,8 @@ import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 let td: TestDaemon;
 const HOGS = 32;
 // A health endpoint that never answers: busybox httpd runs a CGI that sleeps.
-const HANG = 'mkdir -p /tmp/www/cgi-bin && printf "#!/bin/sh\\nsleep 600\\n" > /tmp/www/cgi-bin/health && chmod +x /tmp/www/cgi-bin/health && exec httpd -f -p 8080 -h /tmp/www';
+// (In /workspace: /tmp is a noexec tmpfs in tenant containers.)
+const HANG = 'mkdir -p /workspace/www/cgi-bin && printf "#!/bin/sh\\nsleep 600\\n" > /workspace/www/cgi-bin/health && chmod +x /workspace/www/cgi-bin/health && exec httpd -f -p 8080 -h /workspace/www';
 
 beforeAll(async () => {
   td = await startTestDaemon();

@@ -58,6 +58,7 @@ Examples:
   for (const verb of ['drain', 'activate'] as const) {
     nodes.command(`${verb} <node>`)
       .description(verb === 'drain' ? 'Drain a node: Swarm stops its tasks and berth restarts its instances on other nodes' : 'Make a drained node active again')
+      .addHelpText('after', `\nExamples:\n  berth nodes ${verb} worker-2\n  berth nodes ${verb} <node id> --json`)
       .option('--json', 'print the API response as JSON')
       .action(action(io, async (ctx, args: string[], opts: { json?: boolean }) => {
         const node = await ctx.client().post<NodeView>(`/v1/nodes/${encodeURIComponent(args[0]!)}/actions`, { action: verb });
@@ -68,6 +69,7 @@ Examples:
 
   nodes.command('load-image <image>')
     .description("Copy an image from the manager's engine to every node engine in swarm.nodeEngines (no registry needed)")
+    .addHelpText('after', '\nExamples:\n  berth nodes load-image berth/test-agent:local\n  berth nodes load-image acme/agent:1.4 --json')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, args: string[], opts: { json?: boolean }) => {
       const image = args[0]!;
