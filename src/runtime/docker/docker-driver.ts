@@ -71,6 +71,9 @@ export class DockerDriver implements RuntimeDriver {
     throw engineError(error, this.host, what);
   }
 
+  /** Which engine answers (from the last ping): Podman's networks differ (see verify-network.ts). */
+  private engineKind: 'docker' | 'podman' = 'docker';
+
   /** Known after the first successful ping; see disk-limits.ts. */
   private diskLimits: DiskLimitSupport | undefined;
 
@@ -82,8 +85,9 @@ export class DockerDriver implements RuntimeDriver {
   async ping(): Promise<RuntimeInfo> {
     try {
       this.diskLimits ??= await detectDiskLimitSupport(this.docker);
-      const v = await this.docker.version();
-      return engineInfo(v);
+      const info = engineInfo(await this.docker.version());
+      this.engineKind = info.engine === 'podman' ? 'podman' : 'docker';
+      return info;
     } catch (error) {
       this.fail(error);
     }
@@ -371,7 +375,7 @@ export class DockerDriver implements RuntimeDriver {
   private async inspectNetwork(name: string, verifyAgainst?: NetworkSpec): Promise<NetworkInfo | undefined> {
     try {
       const n = await this.docker.getNetwork(name).inspect();
-      if (verifyAgainst) verifyNetwork(n, verifyAgainst);
+      if (verifyAgainst) verifyNetwork(n, verifyAgainst, this.engineKind);
       return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;

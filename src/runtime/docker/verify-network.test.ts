@@ -24,4 +24,9 @@ describe('verifyNetwork', () => {
     // A dedicated network without egress must really have NAT off.
     expect(() => verifyNetwork({ Name: 'n', Labels: labels, Options: {} }, { ...spec, icc: true, egress: false })).toThrow(/allows egress/);
   });
+
+  it('on Podman, whose networks have no inter-container switch, checks the labels only', () => {
+    expect(() => verifyNetwork({ Name: spec.name, Driver: 'bridge', Labels: labels, Options: {} }, spec, 'podman')).not.toThrow();
+    expect(() => verifyNetwork({ Name: spec.name, Driver: 'bridge', Labels: { ...labels, 'berth.scope': 'other' }, Options: {} }, spec, 'podman')).toThrow(/lacks berth's labels/);
+  });
 });

@@ -17,7 +17,7 @@ export interface ExistingNetwork {
  * kind, tenant) and its isolation. A same-named network made by someone else, or by hand with
  * inter-container traffic on, would silently join tenants together; it is refused with the fix.
  */
-export function verifyNetwork(existing: ExistingNetwork, spec: NetworkSpec): void {
+export function verifyNetwork(existing: ExistingNetwork, spec: NetworkSpec, engine: 'docker' | 'podman' = 'docker'): void {
   const problems: string[] = [];
   const labels = existing.Labels ?? {};
   // The egress labels only record the policy (networks made before them lack them); the policy itself is enforced by rules.
@@ -25,7 +25,9 @@ export function verifyNetwork(existing: ExistingNetwork, spec: NetworkSpec): voi
   if (missing.length) problems.push(`it lacks berth's labels ${missing.join(', ')}`);
   if ((existing.Driver ?? 'bridge') !== 'bridge') problems.push(`its driver is ${existing.Driver}, not bridge`);
   const icc = (existing.Options ?? {})[ICC_OPTION];
-  if (!spec.icc && icc !== 'false') problems.push(`inter-container traffic is on (${ICC_OPTION}=${icc ?? 'unset, i.e. true'})`);
+  // Podman's networks have no inter-container switch at all (berth cannot make one with it off
+  // either); `berth doctor` warns that tenants sharing a Podman network are not isolated.
+  if (engine === 'docker' && !spec.icc && icc !== 'false') problems.push(`inter-container traffic is on (${ICC_OPTION}=${icc ?? 'unset, i.e. true'})`);
   const masquerade = (existing.Options ?? {})['com.docker.network.bridge.enable_ip_masquerade'];
   if (spec.egress === false && masquerade !== 'false') problems.push('it allows egress (NAT out) where the plan asks for none');
   if (problems.length === 0) return;
