@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import etag from '@fastify/etag';
 import fastifyStatic from '@fastify/static';
-import type { App } from './app.js';
+import type { FastifyInstance } from 'fastify';
 
 /** Where `vite build` puts the dashboard, seen from src/api (tests) or dist/src/api (the built daemon). */
 function findUiRoot(): string | undefined {
@@ -18,7 +18,7 @@ function findUiRoot(): string | undefined {
  * The dashboard at /ui/ (static files; hashed assets cached for a year, index.html revalidated)
  * and `/` → /ui/. ETags on every GET let the dashboard poll with If-None-Match cheaply.
  */
-export async function registerUi(app: App): Promise<void> {
+export async function registerUi(app: FastifyInstance): Promise<void> {
   await app.register(etag, { weak: true });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/ui/', 302));
   const root = findUiRoot();

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { newId } from '../../common/ids.js';
-import type { StoreDialect } from '../store.js';
+import type { StoreDialect } from '../store-dialect.js';
 
 interface LegacyJob {
   id: string;
