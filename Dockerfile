@@ -67,7 +67,9 @@ COPY package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY images/berth/healthcheck.mjs ./healthcheck.mjs
+COPY images/berth/berth.yml /etc/berth/berth.yml
 ENV NODE_ENV=production \
+    BERTH_CONFIG=/etc/berth/berth.yml \
     BERTH_DATA_DIR=/data \
     BERTH_HOST=127.0.0.1 \
     BERTH_PORT=8081

@@ -36,12 +36,28 @@ export -f vt
 step "unit tests";     vt unit --project unit
 
 # Lanes run side by side; suites inside a lane share state (or CPU budget) and run in order.
-# Then the Swarm suite: it puts the host engine in Swarm mode with two namespaced worker engines.
-lane_postgres() { BERTH_TEST_STORE=postgres vt integration-postgres --project integration; bash scripts/test-swarm.sh; }
+# Every suite of a lane runs even when an earlier one failed; the lane fails if any did.
+lane_sqlite() {
+  local rc=0
+  BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration || rc=1
+  # The dashboard in Chromium (one browser, one engine).
+  bash scripts/test-ui.sh || rc=1
+  return "$rc"
+}
+lane_postgres() {
+  local rc=0
+  BERTH_TEST_STORE=postgres vt integration-postgres --project integration || rc=1
+  # The Swarm suite: puts the host engine in Swarm mode with two namespaced worker engines.
+  bash scripts/test-swarm.sh || rc=1
+  return "$rc"
+}
 # berth's own image and compose stack, then berth on Podman: engine-heavy builds, no shared state.
-lane_image()    { bash scripts/test-image.sh; bash scripts/test-podman.sh; }
-# The dashboard in Chromium, after the SQLite integration files (one browser, one engine).
-lane_sqlite()   { BERTH_TEST_STORE=sqlite vt integration-sqlite --project integration; bash scripts/test-ui.sh; }
+lane_image() {
+  local rc=0
+  bash scripts/test-image.sh || rc=1
+  bash scripts/test-podman.sh || rc=1
+  return "$rc"
+}
 
 step "integration suites"
 rc=0

@@ -24,7 +24,20 @@ export async function createPgDatabase(): Promise<{ url: string; drop: () => Pro
     drop: async () => {
       const c = new pg.Client({ connectionString: testEnv.pgAdminUrl });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // FORCE cannot end a backend of another role (an autovacuum worker that just entered the
+      // database): that answers 42501; try again shortly, bounded.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42501' || attempt >= 10) {
+            await c.end();
+            throw error;
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       await c.end();
     },
   };

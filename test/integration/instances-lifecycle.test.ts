@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
-import { agent, createInstance, getInstance, untilStatus, type ErrorBody } from '../helpers/instances.js';
+import { agent, createInstance, getInstance, until, untilStatus, type ErrorBody } from '../helpers/instances.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { engineInfo } from '../../src/runtime/docker/engine-info.js';
 
@@ -288,7 +288,8 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     await expect(docker.getVolume(`berth-${td.scope}-ws-${acme.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const ports = await td.daemon.store.db.selectFrom('instances').select('host_port').execute();
     expect(ports.map((p) => p.host_port)).not.toContain(acme.hostPort);
-    const ev = await td.api<{ items: Array<{ type: string }> }>('GET', '/v1/events?instance=acme&type=deleted');
+    // The event is written behind the delete's answer: wait for it (bounded), then exactly one.
+    const ev = await until(() => td.api<{ items: Array<{ type: string }> }>('GET', '/v1/events?instance=acme&type=deleted'), (r) => r.body.items.length > 0, 15_000);
     expect(ev.body.items).toHaveLength(1);
     await td.api('DELETE', '/v1/instances/keeper');
     await expect(docker.getVolume(volume).inspect()).rejects.toMatchObject({ statusCode: 404 });

@@ -61,7 +61,8 @@ describe(`monitor: crash loops, the failed limit and alerts (${testEnv.store})`,
     expect(phoenix.status).toBe(202);
 
     const failed = await untilStatus(td, 'crasher', 'failed', 90_000);
-    const events = await eventsOf(td, 'crasher');
+    // Events are written behind the status change: wait for the `failed` event itself.
+    const events = await until(() => eventsOf(td, 'crasher'), (ev) => types(ev).includes('failed'), 15_000);
     const delays = events.filter((e) => e.type === 'restarting').map((e) => e.data?.delayMs);
     console.log(`[monitor] crash loop restart delays (ms): ${delays.join(', ')}; then ${failed.status} after ${failed.restarts} restarts`);
     expect(delays).toEqual([0, 1000, 2000, 4000, 4000]);

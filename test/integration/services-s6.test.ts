@@ -85,7 +85,7 @@ describe(`s6 service supervision (${testEnv.store})`, () => {
     const before = (await serviceOf(td, inst, 'worker')).body;
     expect(await execIn(containerId, ['touch', '/tmp/crash-worker'])).toBe(0);
     // The worker exits 3 within a second; s6 respawns it (at most once a second) and it exits again while the flag is there.
-    const crashed = await until(() => serviceOf(td, inst, 'worker'), (r) => r.body.exitCode === 3, 20_000, 50);
+    const crashed = await until(() => serviceOf(td, inst, 'worker'), (r) => r.body.exitCode === 3 && r.body.state === 'down', 20_000, 50);
     expect(crashed.body).toMatchObject({ state: 'down', exitCode: 3, wantUp: true, pid: null });
     expect(crashed.body.raw).toMatch(/^down \(exitcode 3\).*want up/);
     expect(await execIn(containerId, ['rm', '-f', '/tmp/crash-worker'])).toBe(0);
