@@ -10,11 +10,12 @@ export DOCKER_HOST="unix://$sock"
 step() { printf '\n=== podman: %s\n' "$*"; }
 answers() { curl -fsS --max-time 5 --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; }
 
-if ! command -v podman >/dev/null 2>&1; then
+# catatonit: Podman's init for containers created with Init: true (berth's default).
+if ! command -v podman >/dev/null 2>&1 || [ ! -e /usr/libexec/podman/catatonit ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit >/dev/null
   else
-    echo "test-podman: install podman (Debian: apt-get install podman)" >&2; exit 1
+    echo "test-podman: install podman and catatonit (Debian: apt-get install podman catatonit)" >&2; exit 1
   fi
 fi
 

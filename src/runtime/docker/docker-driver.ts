@@ -129,7 +129,10 @@ export class DockerDriver implements RuntimeDriver {
           // Zombies are reaped inside the PID limit; /tmp is scratch, never a place to run code from.
           Init: true,
           Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.tmpSizeBytes ?? 64 * 1024 ** 2}` },
-          Ulimits: [{ Name: 'nofile', Soft: spec.nofile ?? 8192, Hard: spec.nofile ?? 8192 }],
+          // Podman replaces its configured default ulimits (containers.conf) with any list given
+          // here and then raises nproc past what a constrained host allows; there, the
+          // operator's containers.conf sets nofile instead.
+          ...(this.engineKind === 'podman' ? {} : { Ulimits: [{ Name: 'nofile', Soft: spec.nofile ?? 8192, Hard: spec.nofile ?? 8192 }] }),
           ...(spec.diskBytes && this.diskLimits?.supported ? { StorageOpt: { size: String(spec.diskBytes) } } : {}),
           PortBindings: { [port]: [{ HostIp: spec.bindAddress, HostPort: String(spec.hostPort) }] },
           NetworkMode: spec.network,

@@ -55,4 +55,12 @@ describe('egress rules', () => {
     // Never a flush, never a delete of an untagged rule.
     expect(ipt.calls.some((c) => c.includes('-F') || c.includes('-X'))).toBe(false);
   });
+
+  it('without an iptables binary, an `all` policy needs nothing and a restricting one fails loudly', async () => {
+    const missing: CommandRunner = async () => ({ code: 127, stdout: '', stderr: 'spawn iptables ENOENT' });
+    const fw = new EgressFirewall(missing);
+    expect(await fw.apply('s', 'net', 'br-x', { mode: 'all', allow: [] })).toBe(0);
+    expect(await fw.remove('s', 'net')).toBe(0);
+    await expect(fw.apply('s', 'net', 'br-x', { mode: 'public', allow: [] })).rejects.toThrow(/iptables/);
+  });
 });

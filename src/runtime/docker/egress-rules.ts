@@ -128,6 +128,9 @@ export class EgressFirewall {
     const out: Rule[] = [];
     for (const chain of ['DOCKER-USER', 'INPUT'] as const) {
       const res = await this.run(this.binary, ['-w', '5', '-S', chain]);
+      // No iptables at all (berth in its own container): no rule of berth's can exist, so an
+      // `all` policy needs nothing; adding a rule still fails loudly.
+      if (res.code === 127) return out;
       if (res.code !== 0) {
         if (/No chain|does not exist/i.test(res.stderr)) continue;
         throw new BerthError('RUNTIME_ERROR', `egress rules: ${this.binary} -S ${chain} failed: ${res.stderr.trim().split('\n')[0]}`);
