@@ -57,7 +57,13 @@ done
 
 step "lifecycle, monitor and jobs tests on podman (SQLite)"
 # One file at a time: timing-sensitive monitor tests on a busy 2-core machine.
+# Two tests assert Docker behaviour Podman does not have (both run in the Docker configurations;
+# the README's "Where Podman differs" says why): a host port taken by another process does not
+# stop Podman from starting the container (no userland proxy holds the port), and a container
+# removed with `rm -f` is first reported as a clean exit, so no `recreated` event is written.
+DOCKER_ONLY='records every action in the event history|turns a refused restart \(host port taken\)'
 BERTH_TEST_STORE=sqlite timeout 1200 scripts/ci/vt podman-integration --project integration --no-file-parallelism \
+  -t "^(?!.*($DOCKER_ONLY)).*$" \
   test/integration/instances-lifecycle.test.ts test/integration/monitor-restart.test.ts test/integration/jobs-actions.test.ts "$@"
 step "podman-only checks"
 BERTH_TEST_STORE=sqlite timeout 300 scripts/ci/vt podman-only --project podman

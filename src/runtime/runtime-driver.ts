@@ -211,6 +211,11 @@ export interface RuntimeDriver {
    * cluster: the address of the node running it). From the driver's last view; undefined → the default.
    */
   probeAddress?(containerId: string): string | undefined;
+  /**
+   * Volumes are made where a container first runs (a cluster node), not by ensureVolume: a
+   * volume just ensured may not be listed yet.
+   */
+  readonly lazyVolumes?: boolean;
   /** Refuses (PLACEMENT_UNSATISFIABLE) placement constraints no ready, active node satisfies now. */
   checkPlacement?(constraints: string[]): Promise<void>;
   /** The cluster node (hostname) running a container, from the driver's last view. */

@@ -110,7 +110,10 @@ describe(`instance lifecycle on a Swarm cluster (${testEnv.store})`, () => {
     await engine.getContainer(container!.Id).kill();
     const back = await until(() => getInstance(td, acme.id), (r) => r.body.status === 'running' && r.body.restarts === current.restarts + 1, 120_000, 200);
     console.log(`[swarm] task killed → running again: ${Date.now() - killedAt} ms`);
-    expect(back.body).toMatchObject({ status: 'running', restarts: current.restarts + 1, lastExitCode: 137 });
+    // Healthy again: the exit code is cleared from the instance and kept in its `exited` event.
+    expect(back.body).toMatchObject({ status: 'running', restarts: current.restarts + 1, lastExitCode: null });
+    const exited = await until(() => td.api<{ items: Array<{ type: string; data?: { exitCode?: number } }> }>('GET', `/v1/events?instance=${acme.id}&type=exited`), (r) => r.body.items.length > 0, 15_000);
+    expect(exited.body.items.map((e) => e.data?.exitCode)).toContain(137);
     expect((await fetch(`${back.body.url}/health`)).status).toBe(200);
   });
 

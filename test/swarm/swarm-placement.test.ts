@@ -6,7 +6,7 @@ import { createInstance, getInstance, until, type ErrorBody } from '../helpers/i
 import type { TestDaemon } from '../helpers/test-daemon.js';
 import { clusterNodes, manager, startSwarmDaemon } from './cluster.js';
 
-const health = { path: '/health', intervalSeconds: 1, timeoutSeconds: 2, startPeriodSeconds: 5 };
+const health = { path: '/health', intervalSeconds: 1, timeoutSeconds: 1, startPeriodSeconds: 5 };
 
 describe(`placement, nodes and drain on a Swarm cluster (${testEnv.store})`, () => {
   let td: TestDaemon;

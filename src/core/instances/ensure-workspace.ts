@@ -17,6 +17,9 @@ export async function ensureWorkspace(runtime: RuntimeDriver, scope: string, row
   if ((await runtime.listVolumes(tenantWorkspaces)).some((v) => v.name === name)) return name;
   await runtime.ensureVolume(name, workspaceLabels(scope, row));
   const made = await runtime.listVolumes({ ...tenantWorkspaces, [LABELS.instance]: row.id });
+  // On a cluster the volume appears on its node with the task (labels from the mount); here
+  // only a same-named volume listed without this instance's labels is refused.
+  if (runtime.lazyVolumes && !(await runtime.listVolumes({ ...scopeFilter(scope), [LABELS.kind]: 'workspace' })).some((v) => v.name === name)) return name;
   if (!made.some((v) => v.name === name)) {
     throw new BerthError('CONFLICT', `a volume named ${name} exists and is not the workspace of instance ${row.name}; berth never adopts a volume by name`);
   }

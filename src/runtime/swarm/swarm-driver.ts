@@ -38,6 +38,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export class SwarmDriver implements RuntimeDriver {
   readonly name = 'swarm' as const;
+  /** A workspace volume is made on the node that runs the task, from the service's mount. */
+  readonly lazyVolumes = true;
   readonly view: ClusterView;
   /** Nodes: list, drain/activate, load an image (GET/POST /v1/nodes, `berth nodes`). */
   readonly nodes: SwarmNodes;
