@@ -158,14 +158,24 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     const follow = await fetch(`${td.url}/v1/instances/acme/logs?tail=0&follow=true`, { headers: { authorization: `Bearer ${td.token}` }, signal: abort.signal });
     expect(follow.status).toBe(200);
     const reader = follow.body!.getReader();
-    await fetch(`${acme.url}/fail`, { method: 'POST' });
-    await fetch(`${acme.url}/recover`, { method: 'POST' });
     let seen = '';
-    const deadline = Date.now() + 10_000;
-    while (!seen.includes('health set to ok') && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += Buffer.from(value).toString('utf8');
+    // The agent logs both lines each time it is poked; poke again until the open stream carried
+    // both (the engine attaches the follow a moment after the answer's headers).
+    const poke = async (): Promise<void> => {
+      await fetch(`${acme.url}/fail`, { method: 'POST' });
+      await fetch(`${acme.url}/recover`, { method: 'POST' });
+    };
+    await poke();
+    const poker = setInterval(() => void poke().catch(() => undefined), 1000);
+    const deadline = Date.now() + 15_000;
+    try {
+      while (!(seen.includes('health set to failing') && seen.includes('health set to ok')) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += Buffer.from(value).toString('utf8');
+      }
+    } finally {
+      clearInterval(poker);
     }
     abort.abort();
     expect(seen).toContain('health set to failing');
