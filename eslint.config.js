@@ -8,6 +8,10 @@ const outerLayers = {
   group: ['**/api', '**/api/**', '**/cli', '**/cli/**', '**/monitor', '**/monitor/**', '**/scheduler', '**/scheduler/**', '**/reconciler', '**/reconciler/**', '**/main.js'],
   message: 'core never imports an outer layer (api, cli, monitor, scheduler, reconciler): pass what it needs in.',
 };
+const upperLayers = {
+  group: ['**/core', '**/core/**', ...outerLayers.group],
+  message: 'the store imports only common and config: the types it returns live in the store (records) or common.',
+};
 const restrict = (paths, patterns = []) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 
 export default tseslint.config(
@@ -22,7 +26,8 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts'], ignores: ['src/store/**', 'src/runtime/docker/**', 'src/runtime/swarm/**'], rules: restrict([kysely, dockerode]) },
-  { files: ['src/store/**/*.ts'], rules: restrict([dockerode]) },
+  { files: ['src/store/**/*.ts'], ignores: ['src/store/**/*.test.ts'], rules: restrict([dockerode], [upperLayers]) },
+  { files: ['src/store/**/*.test.ts'], rules: restrict([dockerode]) },
   { files: ['src/runtime/docker/**/*.ts', 'src/runtime/swarm/**/*.ts'], rules: restrict([kysely]) },
   { files: ['src/core/**/*.ts'], rules: restrict([kysely, dockerode], [outerLayers]) },
   { files: ['src/config/**', 'test/**', 'bench/**', 'src/cli/**', 'vitest.config.ts', 'eslint.config.js'], rules: { 'no-restricted-properties': 'off' } },

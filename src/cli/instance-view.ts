@@ -1,4 +1,4 @@
-import { STATUS } from '../core/instances/instance-status.js';
+import { STATUS } from '../common/instance-status.js';
 
 /**
  * The instance as the API returns it (see src/api/routes/instances.ts). Only the fields the

@@ -33,6 +33,14 @@ describe('import boundaries (eslint no-restricted-imports)', { timeout: 60_000 }
     }
     expect(await restrictedImports("import type { X } from '../../store/store.js';\nexport type Y = X;\n", 'src/core/instances/fine.ts')).toEqual([]);
     // Outer layers may import each other and core.
-    expect(await restrictedImports("import type { X } from '../core/instances/instance-status.js';\nexport type Y = X;\n", 'src/monitor/fine.ts')).toEqual([]);
+    expect(await restrictedImports("import type { X } from '../core/instances/instance-types.js';\nexport type Y = X;\n", 'src/monitor/fine.ts')).toEqual([]);
+  });
+
+  it('fails the store importing core or an outer layer (no arrow runs back up)', async () => {
+    for (const layer of ['core/instances/instance-types', 'monitor/monitor', 'api/app']) {
+      const code = `import type { X } from '../../${layer}.js';\nexport type Y = X;\n`;
+      expect(await restrictedImports(code, 'src/store/repositories/breach.ts'), layer).toEqual([expect.stringContaining('the store imports only common and config')]);
+    }
+    expect(await restrictedImports("import type { X } from '../../common/instance-status.js';\nexport type Y = X;\n", 'src/store/repositories/fine.ts')).toEqual([]);
   });
 });

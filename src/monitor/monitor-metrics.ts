@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isBerthError } from '../common/errors.js';
-import { INSTANCE_STATUSES } from '../core/instances/instance-status.js';
+import { INSTANCE_STATUSES } from '../common/instance-status.js';
 
 
 /**

@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
-import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
+import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import type { Service } from '../common/lifecycle.js';
 import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';

@@ -1,4 +1,4 @@
-import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
+import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import type { HealthSpecMs } from './health-spec.js';
 
 /** What one probe result means for the instance. */

@@ -4,7 +4,7 @@ import { BerthError, describeError, isBerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
-import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
+import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import type { Instance } from '../core/instances/instance-types.js';
 import type { ExitHandler, ExitInfo } from '../reconciler/exit-handler.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';

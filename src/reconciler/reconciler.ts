@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 import type { EventLog } from '../core/events/event-log.js';
 import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
-import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
+import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
 import type { KeyedLock } from '../core/instances/keyed-lock.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { InstanceStatus } from '../core/instances/instance-status.js';
+import type { InstanceStatus } from '../common/instance-status.js';
 
 /**
  * The store's tables as Kysely sees them. Timestamps are ISO-8601 text (sortable, identical on

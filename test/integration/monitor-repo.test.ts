@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import type { AppendEvent } from '../../src/core/events/event-log.js';
-import type { InstanceStatus } from '../../src/core/instances/instance-status.js';
+import type { InstanceStatus } from '../../src/common/instance-status.js';
 import { MonitorRepo, type ProbeWrite } from '../../src/store/repositories/monitor-repo.js';
 import { ProbeWriter } from '../../src/monitor/probe-writer.js';
 import type { Database } from '../../src/store/database.js';

@@ -16,7 +16,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
 import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
-import type { IllegalTransitionPolicy } from './instance-status.js';
+import type { IllegalTransitionPolicy } from '../../common/instance-status.js';
 import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 

@@ -16,7 +16,7 @@ import { workspaceVolumeFor, workspaceVolumeOf } from './container-spec.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
-import { STATUS, type InstanceStatus } from './instance-status.js';
+import { STATUS, type InstanceStatus } from '../../common/instance-status.js';
 import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
 import type { KeyedLock } from './keyed-lock.js';

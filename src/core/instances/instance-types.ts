@@ -1,11 +1,8 @@
 /** The instance vocabulary shared by the API, the reconciler, the monitor and the scheduler. */
 
-import type { InstanceStatus } from './instance-status.js';
+import type { DesiredState, InstanceStatus } from '../../common/instance-status.js';
 
-export { INSTANCE_STATUSES, type InstanceStatus } from './instance-status.js';
-
-export const DESIRED_STATES = ['running', 'stopped'] as const;
-export type DesiredState = (typeof DESIRED_STATES)[number];
+export { DESIRED_STATES, INSTANCE_STATUSES, type DesiredState, type InstanceStatus } from '../../common/instance-status.js';
 
 export interface HealthSpec {
   path: string;

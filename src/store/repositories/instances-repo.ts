@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Logger } from '../../common/logger.js';
-import { legalSources, type IllegalTransitionPolicy, type InstanceStatus } from '../../core/instances/instance-status.js';
+import { legalSources, type IllegalTransitionPolicy, type InstanceStatus } from '../../common/instance-status.js';
 import type { Database, InstancesTable } from '../database.js';
 
 export type InstanceRow = Selectable<InstancesTable>;

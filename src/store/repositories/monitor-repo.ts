@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
-import { legalSources, STATUS, type InstanceStatus } from '../../core/instances/instance-status.js';
+import { legalSources, STATUS, type InstanceStatus } from '../../common/instance-status.js';
 import type { Database, InstancesTable } from '../database.js';
 import type { InstancesRepoOptions } from './instances-repo.js';
 

@@ -1,13 +1,18 @@
 /**
  * The instance status machine: the statuses, the named subsets every module uses, and the
  * one table of legal transitions with the event that names each. Every status write in the
- * store is a conditional write (from → to) checked against this table.
+ * store is a conditional write (from → to) checked against this table. It lives in common,
+ * below the store, because the store types its column with it and enforces the table.
  */
 
 export const INSTANCE_STATUSES = [
   'creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting',
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/** What the operator asked for; the status is what berth observed. */
+export const DESIRED_STATES = ['running', 'stopped'] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
 
 const set = (...statuses: InstanceStatus[]): readonly InstanceStatus[] => Object.freeze(statuses);
 const except = (...out: InstanceStatus[]): readonly InstanceStatus[] => set(...INSTANCE_STATUSES.filter((s) => !out.includes(s)));
