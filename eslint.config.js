@@ -12,6 +12,10 @@ const upperLayers = {
   group: ['**/core', '**/core/**', ...outerLayers.group],
   message: 'the store imports only common and config: the types it returns live in the store (records) or common.',
 };
+const unsafeDb = {
+  group: ['**/store/unsafe-db', '**/store/unsafe-db.js'],
+  message: 'the raw store handle is for tests only: add a repository method.',
+};
 const restrict = (paths, patterns = []) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 
 export default tseslint.config(
@@ -25,10 +29,12 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read config in src/config only; pass values in.' }],
     },
   },
-  { files: ['src/**/*.ts'], ignores: ['src/store/**', 'src/runtime/docker/**', 'src/runtime/swarm/**'], rules: restrict([kysely, dockerode]) },
+  { files: ['src/**/*.ts'], ignores: ['src/store/**', 'src/runtime/docker/**', 'src/runtime/swarm/**', 'src/**/*.test.ts'], rules: restrict([kysely, dockerode], [unsafeDb]) },
+  { files: ['src/**/*.test.ts'], ignores: ['src/store/**', 'src/runtime/docker/**', 'src/runtime/swarm/**'], rules: restrict([kysely, dockerode]) },
   { files: ['src/store/**/*.ts'], ignores: ['src/store/**/*.test.ts'], rules: restrict([dockerode], [upperLayers]) },
   { files: ['src/store/**/*.test.ts'], rules: restrict([dockerode]) },
   { files: ['src/runtime/docker/**/*.ts', 'src/runtime/swarm/**/*.ts'], rules: restrict([kysely]) },
-  { files: ['src/core/**/*.ts'], rules: restrict([kysely, dockerode], [outerLayers]) },
+  { files: ['src/core/**/*.ts'], ignores: ['src/**/*.test.ts'], rules: restrict([kysely, dockerode], [outerLayers, unsafeDb]) },
+  { files: ['src/core/**/*.test.ts'], rules: restrict([kysely, dockerode], [outerLayers]) },
   { files: ['src/config/**', 'test/**', 'bench/**', 'src/cli/**', 'vitest.config.ts', 'eslint.config.js'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -6,7 +6,6 @@ import { buildApp, type RouteModule } from './api/app.js';
 import { routesOf, type RouteRecord } from './api/auth.js';
 import { StreamSlots } from './api/stream-slots.js';
 import { RetentionLoop } from './core/retention/retention-loop.js';
-import { RetentionRepo } from './store/repositories/retention-repo.js';
 import { instanceSecretValues } from './core/secrets/instance-secrets.js';
 import { systemRoutes } from './api/routes/system.js';
 import { tokenRoutes } from './api/routes/tokens.js';
@@ -31,7 +30,6 @@ import { workspaceRoutes } from './api/routes/workspaces.js';
 import { tenantRoutes } from './api/routes/tenants.js';
 import { TenantQuotas } from './core/tenants/tenant-quotas.js';
 import { resolvePlans } from './core/plans/resolve-plans.js';
-import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
@@ -62,10 +60,7 @@ import { instrumentRuntime } from './monitor/instrumented-runtime.js';
 import { Monitor } from './monitor/monitor.js';
 import { DiskWatch } from './monitor/disk-watch.js';
 import { MonitorMetrics } from './monitor/monitor-metrics.js';
-import { MonitorRepo } from './store/repositories/monitor-repo.js';
 import { createScheduler } from './scheduler/create-scheduler.js';
-import { EventsRepo } from './store/repositories/events-repo.js';
-import { TokensRepo } from './store/repositories/tokens-repo.js';
 import { openStore, type Store } from './store/store.js';
 
 export interface DaemonOptions extends LoadOptions {
@@ -116,7 +111,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const services: Service[] = [];
 
   // Phase: store — connect, migrate, first-boot admin token.
-  const store = openStore({ url: config.database.url, dataDir: config.dataDir });
+  const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
+  const store = openStore({ url: config.database.url, dataDir: config.dataDir, repositories: { clock, logger: logger.child({ component: 'store' }), illegalTransitions } });
   let tokens: TokenService;
   let events: EventLog;
   let secretBox: SecretBox;
@@ -125,8 +121,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await store.ping();
       const applied = await store.migrate();
       logger.info({ store: store.dialect, location: store.location, applied }, 'store ready');
-      tokens = new TokenService(new TokensRepo(store.db), clock);
-      events = new EventLog(new EventsRepo(store.db, store.dialect), clock, logger.child({ component: 'events' }));
+      tokens = new TokenService(store.repos.tokens, clock);
+      events = new EventLog(store.repos.events, clock, logger.child({ component: 'events' }));
       const secretKey = loadOrCreateSecretKey(config.dataDir);
       secretBox = new SecretBox(secretKey.key);
       if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
@@ -142,8 +138,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
-  const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
-  const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions });
+  const monitorRepo = store.repos.monitor;
   // Counted in the background, not per scrape: /metrics is open and may be scraped often.
   const statusCounts = new RefreshedValue(() => monitorRepo.countByStatus(), 5000, [] as Array<{ status: string; count: number }>);
   await statusCounts.start();
@@ -176,9 +171,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('egress', () => egress.health());
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
-  const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
+  const quotas = new TenantQuotas(store.repos.tenants, resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas,
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas,
   });
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
@@ -211,7 +206,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   // Plan disk: measured and alerted on (enforced too where the storage driver can).
   const diskWatch = new DiskWatch({
-    instances: async () => (await instances.repo.listAll()).map((r) => ({ id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.container_id, status: r.status })),
+    instances: async () => (await instances.repo.listAll()).map((r) => ({ id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.containerId, status: r.status })),
     plans: instances.plans, measure: () => dockerDriver.diskUsageAll(), record: (e) => events!.append(e), notify: (a) => alerts.notify(a),
     now: () => new Date(clock.now()).toISOString(), logger: logger.child({ component: 'disk-watch' }), intervalMs: config.monitor.diskCheckSeconds * 1000,
   });
@@ -227,7 +222,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
   });
   services.push(scheduling.scheduler);
-  services.push(new RetentionLoop({ repo: new RetentionRepo(store.db), settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
+  services.push(new RetentionLoop({ repo: store.repos.retention, settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.

@@ -77,6 +77,13 @@ export function isBerthError(value: unknown): value is BerthError {
   return value instanceof BerthError;
 }
 
+/** The field a store write found taken (`hostPort`, `name`, `subnet`…), when `error` is the store's unique-violation CONFLICT. */
+export function conflictOn(error: unknown): string | undefined {
+  if (!(error instanceof BerthError) || error.code !== 'CONFLICT') return undefined;
+  const unique = error.details?.['unique'];
+  return typeof unique === 'string' ? unique : undefined;
+}
+
 /** A short, safe description of any thrown value, for logs and events. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -15,8 +15,6 @@ import { SYSTEM_VIEWER } from '../core/instances/instance-types.js';
 import { SecretBox } from '../core/secrets/secret-box.js';
 import { LABELS } from '../runtime/labels.js';
 import { limitEngineCalls } from '../runtime/limited-runtime.js';
-import { EventsRepo } from '../store/repositories/events-repo.js';
-import { MonitorRepo } from '../store/repositories/monitor-repo.js';
 import { openStore, type Store } from '../store/store.js';
 import { Monitor } from './monitor.js';
 import { MonitorMetrics } from './monitor-metrics.js';
@@ -62,12 +60,12 @@ describe('restart storm through the API and the monitor at once (fake engine)', 
     fake.mutationDelayMs = 5;
     const engine = new EngineLimiter(config.runtime.engineConcurrency ?? 1);
     const runtime = limitEngineCalls(fake, engine);
-    const events = new EventLog(new EventsRepo(store.db), systemClock, logger);
+    const events = new EventLog(store.repos.events, systemClock, logger);
     instances = createInstances({
       config, store, runtime, gate: { require: () => undefined, report: () => undefined }, secrets: new SecretBox(randomBytes(32)),
-      events, clock: systemClock, logger, illegalTransitions: 'throw',
+      events, clock: systemClock, logger,
     });
-    const repo = new MonitorRepo(store.db, () => Date.now(), { illegalTransitions: 'throw' });
+    const repo = store.repos.monitor;
     monitor = new Monitor({
       config, repo, runtime, runtimeStatus: { state: 'up', report: () => undefined }, events, alerts: { notify: () => undefined },
       metrics: new MonitorMetrics(new Registry(), () => repo.countByStatus()), engine, clock: systemClock, logger,

@@ -2,7 +2,7 @@ import { BerthError, describeError } from '../common/errors.js';
 import { containerName, workspaceVolumeOf } from '../core/instances/container-spec.js';
 import { LABELS, scopeFilter } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
+import type { InstanceRecord, InstancesRepo } from '../store/repositories/instances-repo.js';
 import type { NetworksRepo } from '../store/repositories/networks-repo.js';
 import type { WorkspacesRepo } from '../store/repositories/workspaces-repo.js';
 
@@ -75,10 +75,10 @@ export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: b
   const rows = await deps.repo.listAll();
   const kept = await deps.workspaces.keptVolumes();
   const allocated = await deps.networksRepo.list();
-  const byId = new Map<string, InstanceRow>(rows.map((r) => [r.id, r]));
+  const byId = new Map<string, InstanceRecord>(rows.map((r) => [r.id, r]));
   const usedVolumes = new Set(rows.map((r) => workspaceVolumeOf(deps.scope, r)));
-  const usedNetworks = new Set(rows.map((r) => r.network_name));
-  const fresh = new Set(allocated.filter((n) => deps.now() - Date.parse(n.created_at) < NETWORK_GRACE_MS).map((n) => n.name));
+  const usedNetworks = new Set(rows.map((r) => r.networkName));
+  const fresh = new Set(allocated.filter((n) => deps.now() - Date.parse(n.createdAt) < NETWORK_GRACE_MS).map((n) => n.name));
   const inScope = (labels: Record<string, string>): boolean => labels[LABELS.managed] === 'true' && labels[LABELS.scope] === deps.scope;
 
   const orphans: Orphans = { containers: [], volumes: [], keptVolumes: [], networks: [] };
@@ -89,7 +89,7 @@ export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: b
     const base = { id: c.id, name: c.name, state: c.state, instance, tenant: c.labels[LABELS.tenant] ?? null };
     if (!row) {
       orphans.containers.push({ ...base, duplicateOf: null, reason: instance ? `instance ${instance} has no row` : 'no berth.instance label' });
-    } else if (row.container_id !== null && row.container_id !== c.id && c.name !== containerName(deps.scope, row.name)) {
+    } else if (row.containerId !== null && row.containerId !== c.id && c.name !== containerName(deps.scope, row.name)) {
       orphans.containers.push({ ...base, duplicateOf: row.name, reason: `a second container for ${row.name}` });
     }
   }
@@ -135,7 +135,7 @@ export async function removeOrphans(deps: OrphanDeps, orphans: Orphans, options:
   const result: GcResult = { removed: { containers: [], volumes: [], networks: [] }, kept: [], failed: [] };
   const current = async (): Promise<{ ids: Set<string>; volumes: Set<string>; networks: Set<string | null> }> => {
     const rows = await deps.repo.listAll();
-    return { ids: new Set(rows.map((r) => r.id)), volumes: new Set(rows.map((r) => workspaceVolumeOf(deps.scope, r))), networks: new Set(rows.map((r) => r.network_name)) };
+    return { ids: new Set(rows.map((r) => r.id)), volumes: new Set(rows.map((r) => workspaceVolumeOf(deps.scope, r))), networks: new Set(rows.map((r) => r.networkName)) };
   };
   const fail = (kind: 'container' | 'volume' | 'network', name: string, error: unknown): void => {
     if (error instanceof BerthError && error.code === 'RUNTIME_UNAVAILABLE') throw error;

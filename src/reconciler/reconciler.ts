@@ -13,7 +13,7 @@ import type { NetworkManager } from '../core/networks/network-manager.js';
 import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import type { InstanceRow, InstancesRepo } from '../store/repositories/instances-repo.js';
+import type { InstanceRecord, InstancesRepo } from '../store/repositories/instances-repo.js';
 import type { WorkspacesRepo } from '../store/repositories/workspaces-repo.js';
 import type { NetworksRepo } from '../store/repositories/networks-repo.js';
 import type { ExitHandler, ExitInfo } from './exit-handler.js';
@@ -147,7 +147,7 @@ export class Reconciler implements Service {
   private async converge(report: ReconcileReport): Promise<void> {
     const rows = await this.o.repo.listAll();
     report.rows = rows.length;
-    const exits: Array<{ row: InstanceRow; exit: ExitInfo }> = [];
+    const exits: Array<{ row: InstanceRecord; exit: ExitInfo }> = [];
     await mapLimit(rows, this.o.concurrency, async (row) => {
       const work = this.o.lock.tryRun(row.id, () => this.convergeRow(row.id, exits));
       if (!work) return; // the API or a create is acting on it right now
@@ -182,13 +182,13 @@ export class Reconciler implements Service {
 
     // A subnet allocated for a tenant whose network was never made (crash) and that no instance uses.
     for (const r of await this.o.networksRepo.list()) {
-      if (this.o.clock.now() - Date.parse(r.created_at) < NETWORK_GRACE_MS || (await this.o.repo.countOnNetwork(r.name)) > 0) continue;
+      if (this.o.clock.now() - Date.parse(r.createdAt) < NETWORK_GRACE_MS || (await this.o.repo.countOnNetwork(r.name)) > 0) continue;
       if (await this.o.networks.release(r.tenant, (name) => this.o.repo.countOnNetwork(name))) report.orphanNetworks++;
     }
   }
 
   /** One instance: finish half-done work, recreate what is missing, hand exits to the policy. */
-  private async convergeRow(id: string, exits: Array<{ row: InstanceRow; exit: ExitInfo }>): Promise<void> {
+  private async convergeRow(id: string, exits: Array<{ row: InstanceRecord; exit: ExitInfo }>): Promise<void> {
     const row = await this.o.repo.get(id);
     if (!row) return;
     const p = this.o.provisioner;
@@ -197,7 +197,7 @@ export class Reconciler implements Service {
     const status = row.status;
     const container = await p.findContainer(row);
 
-    if (row.desired_state === 'stopped') {
+    if (row.desiredState === 'stopped') {
       if (container?.state === 'running') await p.stopContainer(row);
       if (status !== 'stopped' && (await this.o.repo.transition(id, status, 'stopped'))) {
         this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'stopped', message: 'container is stopped, as desired' });
@@ -211,12 +211,12 @@ export class Reconciler implements Service {
       return;
     }
     if (container.state === 'running') {
-      if (container.labels[LABELS.port] !== String(row.host_port)) {
-        await p.launch(row, [status], 'berth', `container published an old port; recreated on ${row.host_port}`, 'recreated');
+      if (container.labels[LABELS.port] !== String(row.hostPort)) {
+        await p.launch(row, [status], 'berth', `container published an old port; recreated on ${row.hostPort}`, 'recreated');
       } else if (status === 'starting') {
         this.o.watcher.watch(id);
       } else if (status === 'stopping' || status === 'stopped') {
-        if (await this.o.repo.transition(id, status, 'starting', { last_error: null })) this.o.watcher.watch(id);
+        if (await this.o.repo.transition(id, status, 'starting', { lastError: null })) this.o.watcher.watch(id);
       }
       return;
     }

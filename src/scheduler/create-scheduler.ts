@@ -7,8 +7,6 @@ import type { BerthConfig } from '../config/schema.js';
 import type { EventLog } from '../core/events/event-log.js';
 import { JobService } from '../core/jobs/job-service.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import { InstancesRepo } from '../store/repositories/instances-repo.js';
-import { JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import { disableJobsOfDeletedInstances } from './disable-orphaned-jobs.js';
 import { JobRunner } from './job-runner.js';
@@ -35,9 +33,9 @@ export interface SchedulingDeps {
 /** Builds the jobs service and the scheduler over the daemon's store and runtime, wired together. */
 export function createScheduler(deps: SchedulingDeps): { jobs: JobService; scheduler: Scheduler } {
   const { config, clock, logger } = deps;
-  const repo = new JobsRepo(deps.store.db);
+  const repo = deps.store.repos.jobs;
   const targets = new StoreJobTargets({
-    repo: new InstancesRepo(deps.store.db, () => new Date(clock.now()).toISOString()),
+    repo: deps.store.repos.instances,
     runtime: deps.runtime,
     scope: config.runtime.scope,
     bindAddress: config.runtime.bindAddress,

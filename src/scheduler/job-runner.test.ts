@@ -10,8 +10,8 @@ import { EventLog } from '../core/events/event-log.js';
 import { iso, toRun } from '../core/jobs/job-rows.js';
 import type { ExecOutcome, HttpOutcome, JobTargets, TargetInstance } from '../core/jobs/job-targets.js';
 import type { Job, JobAction, JobRun } from '../core/jobs/job-types.js';
-import { EventsRepo } from '../store/repositories/events-repo.js';
-import { JobsRepo } from '../store/repositories/jobs-repo.js';
+
+import type { JobsRepo } from '../store/repositories/jobs-repo.js';
 import { openStore, type Store } from '../store/store.js';
 import { JobRunner, truncateBytes } from './job-runner.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
@@ -51,11 +51,11 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'berth-runner-'));
   store = openStore({ url: '', dataDir: dir });
   await store.migrate();
-  repo = new JobsRepo(store.db);
+  repo = store.repos.jobs;
   clock = new ManualClock(T0);
   targets = new FakeTargets();
   metrics = new Registry();
-  runner = new JobRunner({ repo, targets, events: new EventLog(new EventsRepo(store.db), clock, logger), clock, logger, metrics: new SchedulerMetrics(metrics), outputLimitBytes: 16 });
+  runner = new JobRunner({ repo, targets, events: new EventLog(store.repos.events, clock, logger), clock, logger, metrics: new SchedulerMetrics(metrics), outputLimitBytes: 16 });
 });
 
 afterEach(async () => {
@@ -84,7 +84,7 @@ describe('JobRunner', () => {
     expect(run.results.map((r) => [r.instance, r.outcome])).toEqual([['a', 'succeeded'], ['b', 'succeeded']]);
     const stored = toRun((await repo.getRun(run.id))!);
     expect(stored).toMatchObject({ status: 'succeeded', results: run.results });
-    const events = await new EventLog(new EventsRepo(store.db), clock, logger).list({ type: 'job-run', limit: 10 });
+    const events = await new EventLog(store.repos.events, clock, logger).list({ type: 'job-run', limit: 10 });
     expect(events.map((e) => [e.instance, e.actor, e.data?.outcome])).toEqual(expect.arrayContaining([['a', 'job:nightly', 'succeeded'], ['b', 'job:nightly', 'succeeded']]));
     expect(await metrics.getSingleMetricAsString('berth_job_runs_total')).toContain('berth_job_runs_total{job="job_1",action="restart",outcome="succeeded"} 1');
   });

@@ -6,7 +6,7 @@ import { ManualClock } from '../common/clock.js';
 import { createLogger } from '../common/logger.js';
 import { iso, toJob, toRun } from '../core/jobs/job-rows.js';
 import type { Job, JobRun } from '../core/jobs/job-types.js';
-import { JobsRepo } from '../store/repositories/jobs-repo.js';
+import type { JobsRepo } from '../store/repositories/jobs-repo.js';
 import { openStore, type Store } from '../store/store.js';
 import type { RunExecutor } from './job-runner.js';
 import { Scheduler } from './scheduler.js';
@@ -44,7 +44,7 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'berth-sched-'));
   store = openStore({ url: '', dataDir: dir });
   await store.migrate();
-  repo = new JobsRepo(store.db);
+  repo = store.repos.jobs;
   clock = new ManualClock(T0);
 });
 

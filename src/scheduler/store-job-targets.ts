@@ -3,7 +3,7 @@ import type { ExecOutcome, HttpCall, HttpOutcome, JobTargets, TargetInstance } f
 import type { JobTarget } from '../core/jobs/job-types.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
-import type { InstancesRepo, TargetRow } from '../store/repositories/instances-repo.js';
+import type { InstancesRepo, InstanceTarget } from '../store/repositories/instances-repo.js';
 import { maskSecrets } from '../core/secrets/mask-secrets.js';
 import { httpCall } from './http-call.js';
 
@@ -73,16 +73,16 @@ export class StoreJobTargets implements JobTargets {
   }
 }
 
-function toTarget(row: TargetRow): TargetInstance {
+function toTarget(row: InstanceTarget): TargetInstance {
   return {
     id: row.id,
     name: row.name,
     tenant: row.tenant,
     plan: row.plan,
-    containerId: row.container_id,
-    hostPort: row.host_port,
+    containerId: row.containerId,
+    hostPort: row.hostPort,
     status: row.status,
-    desiredState: row.desired_state,
+    desiredState: row.desiredState,
   };
 }
 

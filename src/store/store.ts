@@ -2,17 +2,21 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { systemClock } from '../common/clock.js';
 import { BerthError } from '../common/errors.js';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqlite } from './sqlite-dialect.js';
-
+import { createRepositories, type Repositories, type RepositoryOptions } from './store-repositories.js';
 import type { StoreDialect } from './store-dialect.js';
+import { rememberHandle } from './unsafe-db.js';
 
 export type { StoreDialect };
+export type { Repositories };
 
+/** The store's lifecycle and its repositories; no database handle leaves src/store. */
 export interface Store {
-  readonly db: Kysely<Database>;
+  readonly repos: Repositories;
   readonly dialect: StoreDialect;
   /** Where the data lives, safe to log (no password). */
   readonly location: string;
@@ -26,10 +30,13 @@ export interface OpenStoreOptions {
   url: string;
   dataDir: string;
   poolSize?: number;
+  /** Defaults: the system clock, no logger, illegal transitions throw. */
+  repositories?: Partial<RepositoryOptions>;
 }
 
 export function openStore(options: OpenStoreOptions): Store {
-  if (/^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options.poolSize ?? 10);
+  const repoOptions: RepositoryOptions = { clock: systemClock, illegalTransitions: 'throw', ...options.repositories };
+  if (/^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options.url, options.poolSize ?? 10, repoOptions);
   const file = options.url.startsWith('sqlite:')
     ? path.resolve(options.dataDir, options.url.slice('sqlite:'.length))
     : path.join(options.dataDir, 'berth.db');
@@ -39,23 +46,23 @@ export function openStore(options: OpenStoreOptions): Store {
   const { dialect, raw } = openSqlite(file);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   const db = new Kysely<Database>({ dialect });
-  return makeStore(db, 'sqlite', file, async () => {
+  return makeStore(db, 'sqlite', file, repoOptions, async () => {
     raw.pragma('wal_checkpoint(TRUNCATE)');
   });
 }
 
-function openPostgres(url: string, max: number): Store {
+function openPostgres(url: string, max: number, repoOptions: RepositoryOptions): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client's error (server restart) must not crash the daemon; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(url);
-  return makeStore(db, 'postgres', `postgres://${u.host}${u.pathname}`, async () => undefined);
+  return makeStore(db, 'postgres', `postgres://${u.host}${u.pathname}`, repoOptions, async () => undefined);
 }
 
-function makeStore(db: Kysely<Database>, dialect: StoreDialect, location: string, beforeClose: () => Promise<void>): Store {
-  return {
-    db,
+function makeStore(db: Kysely<Database>, dialect: StoreDialect, location: string, repoOptions: RepositoryOptions, beforeClose: () => Promise<void>): Store {
+  const store: Store = {
+    repos: createRepositories(db, dialect, repoOptions),
     dialect,
     location,
     async ping() {
@@ -79,4 +86,6 @@ function makeStore(db: Kysely<Database>, dialect: StoreDialect, location: string
       await db.destroy();
     },
   };
+  rememberHandle(store, db);
+  return store;
 }

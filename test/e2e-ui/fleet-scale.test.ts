@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Route } from 'playwright-core';
-import { InstancesRepo } from '../../src/store/repositories/instances-repo.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { ARTIFACTS, goto, launchBrowser, openPage, watchUntil, type WatchedPage } from './browser.js';
 import { syntheticFleet } from './synthetic-fleet.js';
@@ -120,16 +119,15 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
   it('500 real rows from the real API: server cost of a full answer vs a 304, and the first render', async () => {
     // Rows are written through the store's repository with desired state stopped, so neither the
     // reconciler nor the (disabled) monitor starts 500 containers on a shared engine.
-    const repo = new InstancesRepo(td.daemon.store.db, () => new Date().toISOString());
+    const repo = td.daemon.store.repos.instances;
     const at = new Date().toISOString();
     for (let i = 0; i < 500; i++) {
       await repo.insert({
         id: `ins_seed${String(i).padStart(4, '0')}`, name: `seed-${i}`, tenant: `tenant-${i % 40}`, plan: ['starter', 'pro', 'business'][i % 3]!,
-        image: 'berth/test-agent:local', command: null, env: '{"LOG_LEVEL":"info"}', secrets_sealed: null, secret_names: '[]', container_port: 8080,
-        host_port: null, health: JSON.stringify({ path: '/health', intervalSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1, startPeriodSeconds: 10 }),
-        spec_hash: `seed${i}`, desired_state: 'stopped', status: 'creating', container_id: null, network_name: null,
-        last_check_at: null, last_check_ok: null, last_check_latency_ms: null, last_exit_code: null, next_restart_at: null, last_error: null, started_at: null,
-        created_at: at, updated_at: at,
+        image: 'berth/test-agent:local', command: null, env: { LOG_LEVEL: 'info' }, secretsSealed: null, secretNames: [], containerPort: 8080,
+        hostPort: null, health: { path: '/health', intervalSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1, startPeriodSeconds: 10 },
+        specHash: `seed${i}`, desiredState: 'stopped', status: 'creating', networkName: null, workspaceVolume: null,
+        createdAt: at, updatedAt: at,
       });
       // Rows start as `creating` (the status machine's only entry); `created-stopped` settles them.
       await repo.transition(`ins_seed${String(i).padStart(4, '0')}`, 'creating', 'stopped');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
@@ -121,7 +122,7 @@ function serviceCases(route: string, path: string): Record<string, Case> {
 
 /** What a refused call must not change: rows that matter and the engine objects of this scope. */
 async function snapshot(): Promise<string> {
-  const db = td.daemon.store.db;
+  const db = unsafeDbForTests(td.daemon.store);
   const docker = rawDocker();
   const filters = { label: [`berth.scope=${td.scope}`] };
   const [instances, jobs, runs, tokens, workspaces, events, containers, volumes] = await Promise.all([
@@ -143,7 +144,7 @@ const methodOf = (key: string): string => key.split(' ')[0]!;
 async function settle(): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    const busy = await td.daemon.store.db.selectFrom('instances').select('id').where('status', 'in', ['creating', 'starting', 'deleting']).execute();
+    const busy = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').where('status', 'in', ['creating', 'starting', 'deleting']).execute();
     if (busy.length === 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }

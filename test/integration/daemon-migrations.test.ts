@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { createPgDatabase } from '../helpers/databases.js';
 import { testEnv } from '../helpers/env.js';
 
@@ -49,12 +50,12 @@ describe.each(['sqlite', 'postgres'] as const)('migrations on %s', (dialect) => 
     const store = openStore({ url, dataDir });
     try {
       expect(await store.migrate()).toEqual([]);
-      const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
+      const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(unsafeDbForTests(store));
       const names = rows.rows.map((r) => r.name);
       expect(new Set(names).size).toBe(names.length);
       expect(names[0]).toBe('0001-initial');
       for (const table of ['instances', 'events', 'tokens', 'jobs', 'job_runs', 'networks', 'meta'] as const) {
-        await expect(store.db.selectFrom(table).selectAll().limit(1).execute()).resolves.toBeDefined();
+        await expect(unsafeDbForTests(store).selectFrom(table).selectAll().limit(1).execute()).resolves.toBeDefined();
       }
     } finally {
       await store.close();

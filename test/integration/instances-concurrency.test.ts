@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { agent, createInstance, until } from '../helpers/instances.js';
@@ -47,7 +48,7 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => createInstance(td, body)));
     expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(200), 202]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-    const rows = await td.daemon.store.db.selectFrom('instances').select(['id', 'host_port']).where('name', '=', 'same').execute();
+    const rows = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select(['id', 'host_port']).where('name', '=', 'same').execute();
     expect(rows).toHaveLength(1);
     const running = await until(() => td.api<Instance>('GET', '/v1/instances/same'), (r) => r.body.status === 'running', 60_000);
     expect(running.body.status).toBe('running');
@@ -95,8 +96,8 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
     expect(await docker.listContainers({ all: true, filters })).toEqual([]);
     expect((await docker.listVolumes({ filters })).Volumes ?? []).toEqual([]);
     expect((await docker.listNetworks({ filters })).filter((n) => n.Labels?.['berth.tenant'])).toEqual([]);
-    expect(await td.daemon.store.db.selectFrom('networks').selectAll().execute()).toEqual([]);
-    expect(await td.daemon.store.db.selectFrom('instances').selectAll().execute()).toEqual([]);
+    expect(await unsafeDbForTests(td.daemon.store).selectFrom('networks').selectAll().execute()).toEqual([]);
+    expect(await unsafeDbForTests(td.daemon.store).selectFrom('instances').selectAll().execute()).toEqual([]);
   }, 400_000);
 
   it('on the shared bridge, inter-container traffic is off: tenants cannot reach each other', async () => {

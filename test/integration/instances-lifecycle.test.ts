@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { agent, createInstance, getInstance, until, untilStatus, type ErrorBody } from '../helpers/instances.js';
@@ -89,7 +90,7 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     expect(await agent(acme, '/env/value?name=LOG_LEVEL')).toEqual({ value: 'info' });
     expect(await agent(acme, '/env/value?name=BERTH_TENANT')).toEqual({ value: 'acme' });
     expect(await agent(acme, '/whoami')).toMatchObject({ uid: 65534, hostname: 'acme' });
-    const row = await td.daemon.store.db.selectFrom('instances').select(['secrets_sealed', 'secret_names']).where('id', '=', acme.id).executeTakeFirstOrThrow();
+    const row = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select(['secrets_sealed', 'secret_names']).where('id', '=', acme.id).executeTakeFirstOrThrow();
     expect(row.secrets_sealed).toMatch(/^v1:/);
     expect(row.secrets_sealed).not.toContain(SECRET);
     expect(td.logs.join('\n')).not.toContain(SECRET);
@@ -296,7 +297,7 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     expect((await getInstance(td, 'acme')).status).toBe(404);
     await expect(docker.getContainer(acme.containerId!).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(docker.getVolume(`berth-${td.scope}-ws-${acme.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    const ports = await td.daemon.store.db.selectFrom('instances').select('host_port').execute();
+    const ports = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('host_port').execute();
     expect(ports.map((p) => p.host_port)).not.toContain(acme.hostPort);
     // The event is written behind the delete's answer: wait for it (bounded), then exactly one.
     const ev = await until(() => td.api<{ items: Array<{ type: string }> }>('GET', '/v1/events?instance=acme&type=deleted'), (r) => r.body.items.length > 0, 15_000);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { createInstance, type ErrorBody } from '../helpers/instances.js';
@@ -68,7 +69,7 @@ describe(`instance input validation (${testEnv.store})`, () => {
     expect(missing.body.error.message).toMatch(/does not pull or build/);
 
     // Nothing half-created: no row, no container, volume or network of this scope.
-    const rows = await td.daemon.store.db.selectFrom('instances').select('id').execute();
+    const rows = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').execute();
     expect(rows).toEqual([]);
     const filters = { label: [`berth.scope=${td.scope}`] };
     const docker = rawDocker();

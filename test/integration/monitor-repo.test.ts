@@ -10,6 +10,7 @@ import { MonitorRepo, type ProbeWrite } from '../../src/store/repositories/monit
 import { ProbeWriter } from '../../src/monitor/probe-writer.js';
 import type { Database } from '../../src/store/database.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { storeUrlFor } from '../helpers/databases.js';
 import { testEnv } from '../helpers/env.js';
 
@@ -37,7 +38,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     store = openStore({ url: db.url, dataDir });
     await store.migrate();
     // Counts transactions on the real store: a flush must be one, whatever its size.
-    const counted = new Proxy(store.db, {
+    const counted = new Proxy(unsafeDbForTests(store), {
       get(target, property, receiver) {
         if (property === 'transaction') transactions++;
         const value: unknown = Reflect.get(target, property, receiver);
@@ -49,7 +50,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     rows[1] = row(1, { desired_state: 'stopped', status: 'stopping' });
     rows[2] = row(2, { status: 'starting' });
     rows[3] = row(3, { status: 'creating', container_id: null });
-    for (let i = 0; i < rows.length; i += 100) await store.db.insertInto('instances').values(rows.slice(i, i + 100)).execute();
+    for (let i = 0; i < rows.length; i += 100) await unsafeDbForTests(store).insertInto('instances').values(rows.slice(i, i + 100)).execute();
   });
   afterAll(async () => {
     await store?.close();
@@ -83,7 +84,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     expect(transactions).toBe(1);
     expect(writer.size).toBe(0);
 
-    const rows = await store.db.selectFrom('instances').selectAll().orderBy('id').execute();
+    const rows = await unsafeDbForTests(store).selectFrom('instances').selectAll().orderBy('id').execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(byId.get('ins_10')).toMatchObject({ last_check_ok: 1, consecutive_failures: 0, checks_passed: 2, last_check_latency_ms: 7 });
     expect(byId.get('ins_11')).toMatchObject({ last_check_ok: 0, consecutive_failures: 1, checks_passed: 0, last_error: 'health check answered HTTP 503' });
@@ -102,11 +103,11 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     expect(await repo.patch('ins_21', 'other', ['running'], { status: 'restarting' })).toBe(false);
     // stopping → restarting is not in the status machine: a bug that throws in tests, and in production is logged and refused.
     await expect(repo.patch('ins_1', 'c1', ['stopping'], { status: 'restarting' })).rejects.toThrow(/illegal instance status transition stopping → restarting/);
-    const lenient = new MonitorRepo(store.db, () => Date.parse('2026-01-01T01:00:00.000Z'), { illegalTransitions: 'log' });
+    const lenient = new MonitorRepo(unsafeDbForTests(store), () => Date.parse('2026-01-01T01:00:00.000Z'), { illegalTransitions: 'log' });
     expect(await lenient.patch('ins_1', 'c1', ['stopping'], { status: 'restarting' })).toBe(false);
     const got = await repo.get('ins_20');
     expect(got).toMatchObject({ status: 'restarting', backoffMs: 2000, nextRestartAt: Date.parse(at), restartHistory: [Date.parse(at)], restarts: 1 });
-    const raw = await store.db.selectFrom('instances').select(['version', 'restart_history']).where('id', '=', 'ins_20').executeTakeFirstOrThrow();
+    const raw = await unsafeDbForTests(store).selectFrom('instances').select(['version', 'restart_history']).where('id', '=', 'ins_20').executeTakeFirstOrThrow();
     expect(raw).toEqual({ version: 1, restart_history: JSON.stringify([at]) });
     expect(await repo.countByStatus()).toEqual(expect.arrayContaining([{ status: 'restarting', count: 1 }, { status: 'unhealthy', count: 1 }]));
   });

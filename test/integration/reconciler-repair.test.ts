@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import type { ExitHandler, ExitInfo } from '../../src/reconciler/exit-handler.js';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { createInstance, getInstance, untilStatus } from '../helpers/instances.js';
@@ -51,7 +52,7 @@ describe(`reconciler repairs drift (${testEnv.store})`, () => {
     const res = await createInstance(td, { tenant: 'half', image: testEnv.image }, '?wait=running&timeout=60');
     expect(res.status).toBe(201);
     await docker.getContainer(res.body.containerId!).remove({ force: true });
-    await td.daemon.store.db.updateTable('instances').set({ status: 'creating', container_id: null }).where('id', '=', res.body.id).execute();
+    await unsafeDbForTests(td.daemon.store).updateTable('instances').set({ status: 'creating', container_id: null }).where('id', '=', res.body.id).execute();
 
     const report = await td.daemon.reconciler.reconcileNow();
     expect(report.errors).toEqual([]);
@@ -62,7 +63,7 @@ describe(`reconciler repairs drift (${testEnv.store})`, () => {
 
   it('finishes a delete that stopped halfway', async () => {
     const res = await createInstance(td, { tenant: 'gone', image: testEnv.image }, '?wait=running&timeout=60');
-    await td.daemon.store.db.updateTable('instances').set({ status: 'deleting' }).where('id', '=', res.body.id).execute();
+    await unsafeDbForTests(td.daemon.store).updateTable('instances').set({ status: 'deleting' }).where('id', '=', res.body.id).execute();
     const report = await td.daemon.reconciler.reconcileNow();
     expect(report.errors).toEqual([]);
     expect((await getInstance(td, 'gone')).status).toBe(404);
@@ -101,7 +102,7 @@ describe(`reconciler repairs drift (${testEnv.store})`, () => {
     expect((await getInstance(td, 'quiet')).body.status).toBe('stopped');
 
     // Crash between "container created" and "row updated": the container is found by name and label.
-    await td.daemon.store.db.updateTable('instances').set({ container_id: null, desired_state: 'running', status: 'running' }).where('id', '=', res.body.id).execute();
+    await unsafeDbForTests(td.daemon.store).updateTable('instances').set({ container_id: null, desired_state: 'running', status: 'running' }).where('id', '=', res.body.id).execute();
     await td.daemon.reconciler.reconcileNow();
     const adopted = await untilStatus(td, 'quiet', 'running');
     expect(adopted.containerId).toBe(res.body.containerId);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unsafeDbForTests } from '../helpers/store-db.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
 import { runBerth } from '../helpers/cli.js';
@@ -19,7 +20,7 @@ afterAll(async () => {
 async function settled(): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    const busy = await td.daemon.store.db.selectFrom('instances').select('id').where('status', 'in', ['creating', 'deleting']).execute();
+    const busy = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').where('status', 'in', ['creating', 'deleting']).execute();
     if (busy.length === 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -43,7 +44,7 @@ describe(`tenant quotas (${testEnv.store})`, () => {
       expect(r.body.error.details).toEqual({ limit: 'maxInstances', limitValue: 2, usage: 2, request: 1 });
     }
     await settled();
-    const rows = await td.daemon.store.db.selectFrom('instances').select('id').where('tenant', '=', 'crowd').execute();
+    const rows = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').where('tenant', '=', 'crowd').execute();
     expect(rows.map((r) => r.id).sort()).toEqual(accepted.map((a) => a.body.id).sort());
     const containers = await rawDocker().listContainers({ all: true, filters: { label: [`berth.scope=${td.scope}`, 'berth.tenant=crowd'] } });
     expect(containers).toHaveLength(2);

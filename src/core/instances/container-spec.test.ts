@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../plans/resolve-plans.js';
-import type { InstanceRow } from '../../store/repositories/instances-repo.js';
+import type { InstanceRecord } from '../../store/repositories/instances-repo.js';
 import { buildContainerSpec, checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
 
 const settings: RuntimeSettings = {
@@ -9,9 +9,9 @@ const settings: RuntimeSettings = {
 };
 const plan = { name: 'starter', cpus: 0.5, memoryBytes: 536870912, pidsLimit: 256, readOnlyRootfs: true } as Plan;
 const row = {
-  id: 'ins_1', name: 'acme', tenant: 'acme', plan: 'starter', image: 'berth/test-agent:local', command: '["node","x.js"]',
-  env: '{"LOG_LEVEL":"info"}', container_port: 9000, host_port: 20001,
-} as InstanceRow;
+  id: 'ins_1', name: 'acme', tenant: 'acme', plan: 'starter', image: 'berth/test-agent:local', command: ['node', 'x.js'],
+  env: { LOG_LEVEL: 'info' }, containerPort: 9000, hostPort: 20001, workspaceVolume: null,
+} as unknown as InstanceRecord;
 
 describe('buildContainerSpec', () => {
   it('layers env (config, PORT, request, secrets, berth identity) and carries every label and limit', () => {

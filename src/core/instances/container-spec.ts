@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BerthError } from '../../common/errors.js';
 import { LABELS, managedLabels } from '../../runtime/labels.js';
 import type { ContainerSpec } from '../../runtime/runtime-driver.js';
-import type { InstanceRow } from '../../store/repositories/instances-repo.js';
+import type { InstanceRecord } from '../../store/repositories/instances-repo.js';
 import type { Plan } from '../plans/resolve-plans.js';
 
 /** The operator's runtime settings every tenant container is built from (config `runtime.*`). */
@@ -38,22 +38,22 @@ export function workspaceVolumeFor(scope: string, instanceId: string): string {
 }
 
 /** The workspace volume an instance row uses (recorded on the row; older rows keep their old name). */
-export function workspaceVolumeOf(scope: string, row: Pick<InstanceRow, 'name' | 'workspace_volume'>): string {
-  return row.workspace_volume ?? workspaceVolume(scope, row.name);
+export function workspaceVolumeOf(scope: string, row: Pick<InstanceRecord, 'name' | 'workspaceVolume'>): string {
+  return row.workspaceVolume ?? workspaceVolume(scope, row.name);
 }
 
-export function instanceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'host_port'>): Record<string, string> {
+export function instanceLabels(scope: string, row: Pick<InstanceRecord, 'id' | 'name' | 'tenant' | 'plan' | 'hostPort'>): Record<string, string> {
   return {
     ...managedLabels(scope, 'instance'),
     [LABELS.instance]: row.id,
     [LABELS.instanceName]: row.name,
     [LABELS.tenant]: row.tenant,
     [LABELS.plan]: row.plan,
-    [LABELS.port]: String(row.host_port ?? ''),
+    [LABELS.port]: String(row.hostPort ?? ''),
   };
 }
 
-export function workspaceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'name' | 'tenant'>): Record<string, string> {
+export function workspaceLabels(scope: string, row: Pick<InstanceRecord, 'id' | 'name' | 'tenant'>): Record<string, string> {
   return { ...managedLabels(scope, 'workspace'), [LABELS.instance]: row.id, [LABELS.instanceName]: row.name, [LABELS.tenant]: row.tenant };
 }
 
@@ -61,12 +61,12 @@ export function workspaceLabels(scope: string, row: Pick<InstanceRow, 'id' | 'na
  * Everything the engine needs for one tenant container. Hardening (capabilities, privileges,
  * restart policy, log limits) is fixed in the driver; limits come from the plan.
  */
-export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string, settings: RuntimeSettings, secrets: Record<string, string>): ContainerSpec {
-  if (row.host_port === null) throw new BerthError('INTERNAL', `instance ${row.name} has no host port`);
+export function buildContainerSpec(row: InstanceRecord, plan: Plan, network: string, settings: RuntimeSettings, secrets: Record<string, string>): ContainerSpec {
+  if (row.hostPort === null) throw new BerthError('INTERNAL', `instance ${row.name} has no host port`);
   const env = {
     ...settings.env,
-    PORT: String(row.container_port),
-    ...(JSON.parse(row.env) as Record<string, string>),
+    PORT: String(row.containerPort),
+    ...row.env,
     ...secrets,
     BERTH_INSTANCE: row.name,
     BERTH_TENANT: row.tenant,
@@ -74,13 +74,13 @@ export function buildContainerSpec(row: InstanceRow, plan: Plan, network: string
   return {
     name: containerName(settings.scope, row.name),
     image: row.image,
-    ...(row.command ? { command: JSON.parse(row.command) as string[] } : {}),
+    ...(row.command ? { command: row.command } : {}),
     env,
     labels: instanceLabels(settings.scope, row),
     user: settings.user,
     hostname: row.name,
-    containerPort: row.container_port,
-    hostPort: row.host_port,
+    containerPort: row.containerPort,
+    hostPort: row.hostPort,
     bindAddress: settings.bindAddress,
     cpus: plan.cpus,
     memoryBytes: plan.memoryBytes,

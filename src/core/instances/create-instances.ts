@@ -2,11 +2,10 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import type { BerthConfig } from '../../config/schema.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
+import type { InstancesRepo } from '../../store/repositories/instances-repo.js';
+import type { NetworksRepo } from '../../store/repositories/networks-repo.js';
+import type { WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import type { Store } from '../../store/store.js';
-import { InstancesRepo } from '../../store/repositories/instances-repo.js';
-import { NetworksRepo } from '../../store/repositories/networks-repo.js';
-import { InstanceAdmission } from '../../store/repositories/instance-admission.js';
-import { WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import { NetworkManager } from '../networks/network-manager.js';
 import { SubnetPool } from '../networks/subnet-pool.js';
@@ -16,7 +15,6 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import { checkOperatorMounts, type RuntimeSettings } from './container-spec.js';
 import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
-import type { IllegalTransitionPolicy } from '../../common/instance-status.js';
 import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -29,8 +27,6 @@ export interface InstancesDeps {
   events: EventLog;
   clock: Clock;
   logger: Logger;
-  /** What an illegal status transition does: throw (tests) or log (production, the default). */
-  illegalTransitions?: IllegalTransitionPolicy;
   /** The tenant quota, checked atomically with each insert. */
   quota?: InstanceServiceOptions['quota'];
 }
@@ -54,10 +50,8 @@ export function createInstances(d: InstancesDeps): Instances {
   const now = (): string => new Date(clock.now()).toISOString();
   checkOperatorMounts(config.runtime.mounts, config.docker.host);
   const plans = resolvePlans(config);
-  const repo = new InstancesRepo(d.store.db, now, { logger: d.logger, illegalTransitions: d.illegalTransitions ?? 'log' });
-  const networksRepo = new NetworksRepo(d.store.db);
+  const { instances: repo, networks: networksRepo, workspaces, admission } = d.store.repos;
   const lock = new KeyedLock();
-  const workspaces = new WorkspacesRepo(d.store.db);
   const bindAddress = config.runtime.bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
   const networks = new NetworkManager({
@@ -84,7 +78,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
     events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
-    admission: new InstanceAdmission(d.store.db, d.store.dialect), workspaces, ...(d.quota ? { quota: d.quota } : {}),
+    admission, workspaces, ...(d.quota ? { quota: d.quota } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,

@@ -1,7 +1,7 @@
 import { BerthError } from '../../common/errors.js';
 import { LABELS, scopeFilter } from '../../runtime/labels.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { InstanceRow } from '../../store/repositories/instances-repo.js';
+import type { InstanceRecord } from '../../store/repositories/instances-repo.js';
 import { workspaceLabels, workspaceVolumeOf } from './container-spec.js';
 
 /**
@@ -11,7 +11,7 @@ import { workspaceLabels, workspaceVolumeOf } from './container-spec.js';
  * this instance's id, because the engine answers a create of an existing name with the
  * existing volume: a volume is never adopted by its name alone.
  */
-export async function ensureWorkspace(runtime: RuntimeDriver, scope: string, row: InstanceRow): Promise<string> {
+export async function ensureWorkspace(runtime: RuntimeDriver, scope: string, row: InstanceRecord): Promise<string> {
   const name = workspaceVolumeOf(scope, row);
   const tenantWorkspaces = { ...scopeFilter(scope), [LABELS.kind]: 'workspace', [LABELS.tenant]: row.tenant };
   if ((await runtime.listVolumes(tenantWorkspaces)).some((v) => v.name === name)) return name;

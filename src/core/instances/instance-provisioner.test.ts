@@ -9,7 +9,6 @@ import { BerthError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { loadConfig } from '../../config/loader.js';
 import { LABELS } from '../../runtime/labels.js';
-import { EventsRepo } from '../../store/repositories/events-repo.js';
 import { openStore, type Store } from '../../store/store.js';
 import { EventLog } from '../events/event-log.js';
 import { SecretBox } from '../secrets/secret-box.js';
@@ -31,7 +30,7 @@ beforeEach(async () => {
   fake = new FakeRuntimeDriver();
   instances = createInstances({
     config, store, runtime: fake, gate: { require: () => undefined, report: () => undefined }, secrets: new SecretBox(randomBytes(32)),
-    events: new EventLog(new EventsRepo(store.db), systemClock, logger), clock: systemClock, logger, illegalTransitions: 'throw',
+    events: new EventLog(store.repos.events, systemClock, logger), clock: systemClock, logger,
   });
   watched = [];
   instances.watcher.attach({ watch: (id) => watched.push(id), cancel: () => undefined });
@@ -58,7 +57,7 @@ describe('instance provisioner (fake engine)', () => {
     const [container] = fake.containers.values();
     expect(container?.info).toMatchObject({ state: 'running', labels: expect.objectContaining({ [LABELS.instance]: instance.id }) });
     expect(fake.volumes.size).toBe(1);
-    expect((await instances.repo.get(instance.id))?.container_id).toBe(container?.info.id);
+    expect((await instances.repo.get(instance.id))?.containerId).toBe(container?.info.id);
     expect(watched).toEqual([instance.id]);
   });
 
@@ -66,7 +65,7 @@ describe('instance provisioner (fake engine)', () => {
     fake.failNext('createContainer', () => new BerthError('RUNTIME_UNAVAILABLE', 'engine away'));
     const { instance } = await instances.service.create({ tenant: 'acme' }, 'test', SYSTEM_VIEWER);
     await instances.service.shutdown();
-    expect((await instances.repo.get(instance.id))).toMatchObject({ status: 'creating', last_error: expect.stringContaining('engine away') });
+    expect((await instances.repo.get(instance.id))).toMatchObject({ status: 'creating', lastError: expect.stringContaining('engine away') });
     await instances.provisioner.finishCreate(instance.id, 'berth');
     expect((await instances.repo.get(instance.id))?.status).toBe('starting');
     expect(watched).toEqual([instance.id]);

@@ -1,10 +1,9 @@
 import type { Clock } from '../../common/clock.js';
-import { BerthError, describeError } from '../../common/errors.js';
+import { BerthError, conflictOn, describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { LABELS, scopeFilter } from '../../runtime/labels.js';
 import type { ContainerInfo, RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { InstanceRow, InstancesRepo } from '../../store/repositories/instances-repo.js';
-import { uniqueViolation } from '../../store/repositories/unique-violation.js';
+import type { InstanceRecord, InstancesRepo } from '../../store/repositories/instances-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import type { NetworkManager } from '../networks/network-manager.js';
 import type { PlanCatalog } from '../plans/resolve-plans.js';
@@ -53,9 +52,9 @@ export class InstanceProvisioner {
   }
 
   /** The instance's container: by id, else by name; only if it carries this instance's id. */
-  async findContainer(row: InstanceRow): Promise<ContainerInfo | undefined> {
-    if (row.container_id) {
-      const info = await this.o.runtime.inspectContainer(row.container_id);
+  async findContainer(row: InstanceRecord): Promise<ContainerInfo | undefined> {
+    if (row.containerId) {
+      const info = await this.o.runtime.inspectContainer(row.containerId);
       if (info && info.labels[LABELS.instance] === row.id) return info;
     }
     const name = containerName(this.o.settings.scope, row.name);
@@ -71,21 +70,21 @@ export class InstanceProvisioner {
   }
 
   /** Finds or creates the container (and its volume and network). Recreates one built for an older port. */
-  async ensureContainer(row: InstanceRow): Promise<ContainerInfo> {
+  async ensureContainer(row: InstanceRecord): Promise<ContainerInfo> {
     const existing = await this.findContainer(row);
-    if (existing && existing.labels[LABELS.port] === String(row.host_port)) {
-      if (row.container_id !== existing.id) await this.o.repo.update(row.id, { container_id: existing.id });
+    if (existing && existing.labels[LABELS.port] === String(row.hostPort)) {
+      if (row.containerId !== existing.id) await this.o.repo.update(row.id, { containerId: existing.id });
       return existing;
     }
     if (existing) await this.o.runtime.removeContainer(existing.id);
     const plan = this.o.plans.get(row.plan);
     if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
-    const secrets = row.secrets_sealed ? this.o.secrets.open(row.secrets_sealed) : {};
+    const secrets = row.secretsSealed ? this.o.secrets.open(row.secretsSealed) : {};
     // Each engine call takes a slot of the daemon's one engine limiter (see limitEngineCalls).
     await ensureWorkspace(this.o.runtime, this.o.settings.scope, row);
     const id = await this.o.networks.use(row.tenant, plan, (network) =>
       this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
-    await this.o.repo.update(row.id, { container_id: id });
+    await this.o.repo.update(row.id, { containerId: id });
     const made = await this.o.runtime.inspectContainer(id);
     if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
     return made;
@@ -95,7 +94,7 @@ export class InstanceProvisioner {
    * Starts the container, creating it if needed. When the engine says the host port is taken
    * (another process got it after the store handed it out), moves the instance to a new port.
    */
-  async startContainer(row: InstanceRow, actor: string): Promise<InstanceRow> {
+  async startContainer(row: InstanceRecord, actor: string): Promise<InstanceRecord> {
     const avoid = new Set<number>();
     for (let attempt = 0; ; attempt++) {
       const container = await this.ensureContainer(row);
@@ -106,25 +105,25 @@ export class InstanceProvisioner {
       } catch (error) {
         if (!PORT_TAKEN.test(describeError(error)) || attempt >= 4) throw error;
         await this.o.runtime.removeContainer(container.id);
-        if (row.host_port !== null) avoid.add(row.host_port);
-        const from = row.host_port;
+        if (row.hostPort !== null) avoid.add(row.hostPort);
+        const from = row.hostPort;
         row = await this.reassignPort(row, avoid);
         this.o.events.record({
           instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'port-reassigned', actor,
-          message: `host port ${from} was taken by another process; moved to ${row.host_port}`, data: { from, to: row.host_port },
+          message: `host port ${from} was taken by another process; moved to ${row.hostPort}`, data: { from, to: row.hostPort },
         });
       }
     }
   }
 
-  private async reassignPort(row: InstanceRow, avoid: Set<number>): Promise<InstanceRow> {
+  private async reassignPort(row: InstanceRecord, avoid: Set<number>): Promise<InstanceRecord> {
     for (;;) {
       const port = await this.o.ports.pick(await this.o.repo.usedPorts(), avoid);
       try {
-        await this.o.repo.update(row.id, { host_port: port });
-        return { ...row, host_port: port };
+        await this.o.repo.update(row.id, { hostPort: port });
+        return { ...row, hostPort: port };
       } catch (error) {
-        if (uniqueViolation(error) !== 'host_port') throw error;
+        if (conflictOn(error) !== 'hostPort') throw error;
         avoid.add(port);
       }
     }
@@ -134,11 +133,11 @@ export class InstanceProvisioner {
    * Brings the container up and marks the instance `starting` (if its status is one of
    * `onlyIf`), then waits for its first healthy answer in the background.
    */
-  async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
+  async launch(row: InstanceRecord, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
-    const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { started_at: this.now(), last_error: null });
+    const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { startedAt: this.now(), lastError: null });
     if (moved) {
-      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.host_port } });
+      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
       this.o.watcher.watch(row.id);
     }
     return moved;
@@ -149,7 +148,7 @@ export class InstanceProvisioner {
     const row = await this.o.repo.get(id);
     if (!row || row.status !== 'creating') return;
     try {
-      if (row.desired_state === 'running') {
+      if (row.desiredState === 'running') {
         await this.launch(row, ['creating'], actor, 'container created and started');
       } else {
         await this.ensureContainer(row);
@@ -158,18 +157,18 @@ export class InstanceProvisioner {
     } catch (error) {
       const message = describeError(error);
       if (error instanceof BerthError && PERMANENT.has(error.code)) {
-        if (await this.o.repo.transition(id, 'creating', 'failed', { last_error: message })) {
+        if (await this.o.repo.transition(id, 'creating', 'failed', { lastError: message })) {
           this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
         }
         return;
       }
       // Transient (engine away, engine busy): stays `creating`; the reconciler retries.
-      await this.o.repo.update(id, { last_error: message }, ['creating']).catch(() => undefined);
+      await this.o.repo.update(id, { lastError: message }, ['creating']).catch(() => undefined);
       throw error;
     }
   }
 
-  async stopContainer(row: InstanceRow): Promise<void> {
+  async stopContainer(row: InstanceRecord): Promise<void> {
     const container = await this.findContainer(row);
     if (container && container.state !== 'exited' && container.state !== 'created' && container.state !== 'dead') {
       await this.o.runtime.stopContainer(container.id, this.o.settings.stopTimeoutSeconds);
@@ -177,7 +176,7 @@ export class InstanceProvisioner {
   }
 
   /** Removes every container carrying this instance's id (normally one). */
-  async removeContainers(row: InstanceRow): Promise<number> {
+  async removeContainers(row: InstanceRecord): Promise<number> {
     const labelled = await this.o.runtime.listContainers({ all: true, labels: { ...scopeFilter(this.o.settings.scope), [LABELS.instance]: row.id } });
     const ids = new Set(labelled.map((c) => c.id));
     const named = await this.findContainer(row);
@@ -205,12 +204,12 @@ export class InstanceProvisioner {
     this.o.events.record({
       instanceId: id, instance: row.name, tenant: row.tenant, type: 'deleted', actor,
       message: kept ? `deleted; workspace volume ${volume} kept` : 'deleted with its container and workspace',
-      data: { hostPort: row.host_port, keptWorkspace: kept ? volume : null },
+      data: { hostPort: row.hostPort, keptWorkspace: kept ? volume : null },
     });
-    if (row.network_name && this.o.networks.isDedicated(row.network_name)) {
+    if (row.networkName && this.o.networks.isDedicated(row.networkName)) {
       // The row is gone; a network left behind now is an orphan the reconciler removes.
       await this.o.networks.release(row.tenant, (name) => this.o.repo.countOnNetwork(name))
-        .catch((error: unknown) => this.o.logger.warn({ network: row.network_name, reason: describeError(error) }, 'could not remove the tenant network yet'));
+        .catch((error: unknown) => this.o.logger.warn({ network: row.networkName, reason: describeError(error) }, 'could not remove the tenant network yet'));
     }
   }
 }

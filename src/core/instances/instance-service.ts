@@ -1,10 +1,9 @@
 import type { Clock } from '../../common/clock.js';
-import { BerthError, describeError } from '../../common/errors.js';
+import { BerthError, conflictOn, describeError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { InstanceFilter, InstancePatch, InstanceRow, InstancesRepo } from '../../store/repositories/instances-repo.js';
-import { uniqueViolation } from '../../store/repositories/unique-violation.js';
+import type { InstanceFilter, InstancePatch, InstanceRecord, InstancesRepo, NewInstance } from '../../store/repositories/instances-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import type { NetworkManager } from '../networks/network-manager.js';
 import { requirePlan } from '../plans/resolve-plans.js';
@@ -76,13 +75,13 @@ export class InstanceService {
     await Promise.allSettled([...this.background]);
   }
 
-  private view(row: InstanceRow): Instance {
+  private view(row: InstanceRecord): Instance {
     const view = toInstance(row, this.o.bindAddress);
     // On a cluster: the node running it, and its URL at that node's address.
-    if (row.container_id && this.o.runtime.nodeOf) {
-      view.node = this.o.runtime.nodeOf(row.container_id) ?? null;
-      const address = this.o.runtime.probeAddress?.(row.container_id);
-      if (address && row.host_port) view.url = `http://${address}:${row.host_port}`;
+    if (row.containerId && this.o.runtime.nodeOf) {
+      view.node = this.o.runtime.nodeOf(row.containerId) ?? null;
+      const address = this.o.runtime.probeAddress?.(row.containerId);
+      if (address && row.hostPort) view.url = `http://${address}:${row.hostPort}`;
     }
     return view;
   }
@@ -111,42 +110,41 @@ export class InstanceService {
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const id = newId('ins_', this.o.clock.now());
-    const base = {
+    const base: Omit<NewInstance, 'hostPort'> = {
       id,
       name: spec.name,
       tenant: spec.tenant,
       plan: spec.plan,
       image: spec.image,
-      command: spec.command ? JSON.stringify(spec.command) : null,
-      env: JSON.stringify(spec.env),
-      secrets_sealed: secretNames.length ? this.o.secrets.seal(spec.secrets) : null,
-      secret_names: JSON.stringify(secretNames),
-      container_port: spec.port,
-      health: JSON.stringify(spec.health),
-      spec_hash: hash,
-      desired_state: 'running',
-      status: 'creating' as const,
-      container_id: null,
-      network_name: this.o.networks.nameFor(spec.tenant, plan),
+      command: spec.command,
+      env: spec.env,
+      secretsSealed: secretNames.length ? this.o.secrets.seal(spec.secrets) : null,
+      secretNames,
+      containerPort: spec.port,
+      health: spec.health,
+      specHash: hash,
+      desiredState: 'running',
+      status: 'creating',
+      networkName: this.o.networks.nameFor(spec.tenant, plan),
       // Named by the id, so no later instance of the same name can ever mount it.
-      workspace_volume: kept?.volume ?? workspaceVolumeFor(this.o.scope, id),
-      created_at: at,
-      updated_at: at,
+      workspaceVolume: kept?.volume ?? workspaceVolumeFor(this.o.scope, id),
+      createdAt: at,
+      updatedAt: at,
     };
     const check = await this.o.quota?.prepare(spec.tenant, spec.plan);
     const avoid = new Set<number>();
-    let row: InstanceRow | undefined;
+    let row: InstanceRecord | undefined;
     while (!row) {
       const port = await this.o.ports.pick(await this.o.repo.usedPorts(), avoid);
       try {
-        await this.o.admission.insert({ ...base, host_port: port }, {
+        await this.o.admission.insert({ ...base, hostPort: port }, {
           ...(check ? { check } : {}),
           ...(kept ? { attachWorkspace: { id: kept.id, tenant: kept.tenant }, workspaceGone: () => new BerthError('WORKSPACE_NOT_FOUND', `workspace.from: workspace ${kept.id} was attached or deleted meanwhile`, { field: 'workspace.from' }) } : {}),
         });
         row = (await this.o.repo.get(base.id))!;
       } catch (error) {
-        const column = uniqueViolation(error);
-        if (column === 'host_port') {
+        const column = conflictOn(error);
+        if (column === 'hostPort') {
           avoid.add(port);
           continue;
         }
@@ -161,8 +159,8 @@ export class InstanceService {
     }
     this.o.events.record({
       instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
-      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.host_port}`,
-      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames, ...(kept ? { workspace: kept.id } : {}) },
+      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.hostPort}`,
+      data: { plan: row.plan, image: row.image, hostPort: row.hostPort, secretNames, ...(kept ? { workspace: kept.id } : {}) },
     });
     this.provisionInBackground(row.id, actor);
     return { instance: this.view(row), created: true };
@@ -182,14 +180,14 @@ export class InstanceService {
     return found;
   }
 
-  private sameOrConflict(existing: InstanceRow, hash: string, viewer: Viewer): Instance {
+  private sameOrConflict(existing: InstanceRecord, hash: string, viewer: Viewer): Instance {
     if (viewer.tenant && existing.tenant !== viewer.tenant) {
       throw new BerthError('INSTANCE_CONFLICT', `name: an instance named ${existing.name} already exists; choose another name`, { field: 'name' });
     }
     if (existing.status === 'deleting') {
       throw new BerthError('INVALID_STATE', `instance ${existing.name} is being deleted; create it again once it is gone`, { field: 'name' });
     }
-    if (existing.spec_hash !== hash) {
+    if (existing.specHash !== hash) {
       throw new BerthError('INSTANCE_CONFLICT', `name: an instance named ${existing.name} already exists with a different spec; delete it first or choose another name`, { field: 'name' });
     }
     return this.view(existing);
@@ -249,7 +247,7 @@ export class InstanceService {
     } catch (error) {
       this.o.gate.report(error);
       if (!(error instanceof BerthError) || !['RUNTIME_UNAVAILABLE', 'RUNTIME_ERROR'].includes(error.code)) throw error;
-      return { instance: this.view({ ...deleting, last_error: describeError(error) }), done: false };
+      return { instance: this.view({ ...deleting, lastError: describeError(error) }), done: false };
     }
   }
 
@@ -271,7 +269,7 @@ export class InstanceService {
    */
   async restartContainer(idOrName: string, actor: string, reason?: string): Promise<Instance> {
     const row = await this.find(idOrName, SYSTEM_VIEWER);
-    if (row.desired_state === 'stopped') throw new BerthError('INVALID_STATE', `instance ${row.name} is stopped; start it first`);
+    if (row.desiredState === 'stopped') throw new BerthError('INVALID_STATE', `instance ${row.name} is stopped; start it first`);
     return this.act(row.id, 'restart', actor, SYSTEM_VIEWER, reason);
   }
 
@@ -285,11 +283,11 @@ export class InstanceService {
         throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
       }
       const reset: InstancePatch = GAVE_UP.includes(row.status)
-        ? { consecutive_failures: 0, backoff_ms: 0, next_restart_at: null, restart_history: '[]' }
+        ? { consecutiveFailures: 0, backoffMs: 0, nextRestartAt: null, clearRestartHistory: true }
         : {};
       if (action === 'stop') {
         this.o.watcher.cancel(row.id);
-        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'stopped' }))) throw this.movedOn(row.name);
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desiredState: 'stopped' }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
         if (await this.o.repo.transition(row.id, 'stopping', 'stopped')) {
           this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
@@ -299,12 +297,12 @@ export class InstanceService {
       if (action === 'restart') {
         this.o.watcher.cancel(row.id);
         // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
-        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desired_state: 'running', ...reset }))) throw this.movedOn(row.name);
+        if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desiredState: 'running', ...reset }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
         await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
         return;
       }
-      await this.o.repo.update(row.id, { desired_state: 'running', ...reset });
+      await this.o.repo.update(row.id, { desiredState: 'running', ...reset });
       const container = await this.o.provisioner.findContainer(row);
       if (container?.state === 'running' && STATUS.expectedUp.includes(row.status)) return;
       await this.o.provisioner.launch(row, STATUS.actionable, actor, reason ?? 'started on request');
@@ -336,7 +334,7 @@ export class InstanceService {
   }
 
   /** The row, if the viewer may see it; otherwise INSTANCE_NOT_FOUND (a tenant never learns of others). */
-  async find(idOrName: string, viewer: Viewer): Promise<InstanceRow> {
+  async find(idOrName: string, viewer: Viewer): Promise<InstanceRecord> {
     const row = await this.o.repo.findByIdOrName(idOrName);
     if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
     return row;

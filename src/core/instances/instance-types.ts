@@ -1,19 +1,10 @@
 /** The instance vocabulary shared by the API, the reconciler, the monitor and the scheduler. */
 
+import type { HealthSpec } from '../../common/health-spec.js';
 import type { DesiredState, InstanceStatus } from '../../common/instance-status.js';
 
 export { DESIRED_STATES, INSTANCE_STATUSES, type DesiredState, type InstanceStatus } from '../../common/instance-status.js';
-
-export interface HealthSpec {
-  path: string;
-  intervalSeconds: number;
-  timeoutSeconds: number;
-  failureThreshold: number;
-  successThreshold: number;
-  startPeriodSeconds: number;
-  /** Critical s6 services inside the container: one down or flapping makes the instance unhealthy. */
-  services?: string[];
-}
+export type { HealthSpec } from '../../common/health-spec.js';
 
 /** An instance as the API shows it: never secret values, only their names. */
 export interface Instance {

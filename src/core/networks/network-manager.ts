@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { BerthError, describeError } from '../../common/errors.js';
+import { BerthError, conflictOn, describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { LABELS, managedLabels } from '../../runtime/labels.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { NetworksRepo } from '../../store/repositories/networks-repo.js';
-import { uniqueViolation } from '../../store/repositories/unique-violation.js';
+import type { NetworkRecord, NetworksRepo } from '../../store/repositories/networks-repo.js';
 import type { KeyedLock } from '../instances/keyed-lock.js';
 import type { Plan } from '../plans/resolve-plans.js';
 import type { SubnetPool } from './subnet-pool.js';
@@ -129,7 +128,7 @@ export class NetworkManager {
     for (let attempt = 0; ; attempt++) {
       try {
         // "Internal" plans get no egress (no NAT out) rather than Docker's `internal`, which would drop the published port.
-        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: false, egress: row.internal !== 1, icc: true, labels, egressPolicy });
+        await this.o.runtime.ensureNetwork({ name, subnet: row.subnet, internal: false, egress: !row.internal, icc: true, labels, egressPolicy });
         return;
       } catch (error) {
         if (!OVERLAP.test(describeError(error)) || attempt >= 16) throw error;
@@ -140,21 +139,21 @@ export class NetworkManager {
           await this.o.repo.setSubnet(tenant, subnet);
           row = { ...row, subnet };
         } catch (e) {
-          if (!uniqueViolation(e)) throw e;
+          if (!conflictOn(e)) throw e;
         }
       }
     }
   }
 
-  private async allocate(tenant: string, name: string, internal: boolean, tried: Set<string>): Promise<NonNullable<Awaited<ReturnType<NetworksRepo['get']>>>> {
+  private async allocate(tenant: string, name: string, internal: boolean, tried: Set<string>): Promise<NetworkRecord> {
     for (let attempt = 0; attempt < 64; attempt++) {
       const subnet = this.o.pool.pick(new Set([...(await this.o.repo.usedSubnets()), ...tried]), this.o.random);
-      const row = { tenant, name, subnet, internal: internal ? 1 : 0, created_at: this.o.now() };
+      const row: NetworkRecord = { tenant, name, subnet, internal, createdAt: this.o.now() };
       try {
         await this.o.repo.insert(row);
         return row;
       } catch (error) {
-        const column = uniqueViolation(error);
+        const column = conflictOn(error);
         if (!column) throw error;
         if (column === 'subnet') {
           tried.add(subnet);

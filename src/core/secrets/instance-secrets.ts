@@ -5,6 +5,6 @@ import type { SecretBox } from './secret-box.js';
 export function instanceSecretValues(repo: Pick<InstancesRepo, 'get'>, box: SecretBox): (instanceId: string) => Promise<string[]> {
   return async (instanceId) => {
     const row = await repo.get(instanceId);
-    return row?.secrets_sealed ? Object.values(box.open(row.secrets_sealed)) : [];
+    return row?.secretsSealed ? Object.values(box.open(row.secretsSealed)) : [];
   };
 }

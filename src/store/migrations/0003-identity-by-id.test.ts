@@ -5,6 +5,7 @@ import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceVolumeOf } from '../../core/instances/container-spec.js';
 import { openStore, type Store } from '../store.js';
+import { unsafeDbForTests } from '../unsafe-db.js';
 import { migrationProvider } from './index.js';
 
 let dir: string;
@@ -28,10 +29,11 @@ describe('migration 0003 (identity by id)', () => {
   it('keeps existing rows working: legacy volume names, kept marks become kept workspaces, job targets become ids', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'berth-mig-'));
     store = openStore({ url: '', dataDir: dir });
-    const migrator = new Migrator({ db: store.db, provider: migrationProvider('sqlite') });
+    const raw = unsafeDbForTests(store);
+    const migrator = new Migrator({ db: raw, provider: migrationProvider('sqlite') });
     expect((await migrator.migrateTo('0002-job-run-note')).error).toBeUndefined();
     // Rows as the previous version wrote them (no workspace_volume column yet).
-    const db = store.db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
+    const db = raw as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
     await db.insertInto('instances').values(instance('ins_a', 'acme', 'acme')).execute();
     await db.insertInto('meta').values({ key: 'workspace.kept:berth-s1-old-ws', value: at }).execute();
     await db.insertInto('jobs').values([
@@ -43,13 +45,13 @@ describe('migration 0003 (identity by id)', () => {
 
     expect(await store.migrate()).toContain('0003-identity-by-id');
 
-    const row = await store.db.selectFrom('instances').selectAll().where('id', '=', 'ins_a').executeTakeFirstOrThrow();
+    const row = await raw.selectFrom('instances').selectAll().where('id', '=', 'ins_a').executeTakeFirstOrThrow();
     expect(row.workspace_volume).toBeNull();
-    expect(workspaceVolumeOf('s1', row)).toBe('berth-s1-acme-ws');
-    const kept = await store.db.selectFrom('workspaces').selectAll().execute();
+    expect(workspaceVolumeOf('s1', { name: row.name, workspaceVolume: row.workspace_volume })).toBe('berth-s1-acme-ws');
+    const kept = await raw.selectFrom('workspaces').selectAll().execute();
     expect(kept).toEqual([expect.objectContaining({ volume: 'berth-s1-old-ws', tenant: null, instance_name: 'old', kept_at: at })]);
-    expect(await store.db.selectFrom('meta').selectAll().where('key', 'like', 'workspace.kept:%').execute()).toEqual([]);
-    const jobs = Object.fromEntries((await store.db.selectFrom('jobs').selectAll().execute()).map((j) => [j.id, j]));
+    expect(await raw.selectFrom('meta').selectAll().where('key', 'like', 'workspace.kept:%').execute()).toEqual([]);
+    const jobs = Object.fromEntries((await raw.selectFrom('jobs').selectAll().execute()).map((j) => [j.id, j]));
     expect(JSON.parse(jobs.job_ok!.target)).toEqual({ instance: 'acme', instanceId: 'ins_a' });
     expect(jobs.job_ok!.enabled).toBe(1);
     expect(jobs.job_cross!).toMatchObject({ enabled: 0, next_run_at: null });

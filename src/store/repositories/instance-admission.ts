@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
-import type { StoreDialect } from '../store.js';
-import type { NewInstanceRow } from './instances-repo.js';
+import type { StoreDialect } from '../store-dialect.js';
+import { toInstanceRow, type NewInstance } from './instance-record.js';
+import { orConflict } from './unique-violation.js';
 
 /** What a tenant holds right now, as the admission check sees it inside its transaction. */
 export interface TenantHoldings {
@@ -27,8 +28,10 @@ export interface AdmitOptions {
 export class InstanceAdmission {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: StoreDialect) {}
 
-  async insert(row: NewInstanceRow, options: AdmitOptions = {}): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  /** A taken name or host port is `BerthError('CONFLICT')` on `name` or `hostPort` (see conflictOn). */
+  async insert(record: NewInstance, options: AdmitOptions = {}): Promise<void> {
+    const row = toInstanceRow(record);
+    await orConflict('instances', () => this.db.transaction().execute(async (trx) => {
       await this.lockTenant(trx, row.tenant);
       if (options.check) {
         const held = await trx.selectFrom('instances').select('plan').where('tenant', '=', row.tenant).execute();
@@ -41,7 +44,7 @@ export class InstanceAdmission {
         if (Number(claimed.numDeletedRows) !== 1) throw options.workspaceGone?.() ?? new Error(`workspace ${options.attachWorkspace.id} is no longer kept`);
       }
       await trx.insertInto('instances').values(row).execute();
-    });
+    }));
   }
 
   private async lockTenant(trx: Transaction<Database>, tenant: string): Promise<void> {

@@ -1,13 +1,11 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../../common/logger.js';
 import { legalSources, type IllegalTransitionPolicy, type InstanceStatus } from '../../common/instance-status.js';
-import type { Database, InstancesTable } from '../database.js';
+import type { Database } from '../database.js';
+import { toInstanceColumns, toInstanceRecord, toInstanceRow, type InstancePatch, type InstanceRecord, type NewInstance } from './instance-record.js';
+import { orConflict } from './unique-violation.js';
 
-export type InstanceRow = Selectable<InstancesTable>;
-/** A new row always starts `creating`: the status machine's only entry. */
-export type NewInstanceRow = Insertable<InstancesTable> & { status: 'creating' };
-/** Columns a writer may set; id, version and created_at are the repo's, status only through `transition`. */
-export type InstancePatch = Omit<Updateable<InstancesTable>, 'id' | 'version' | 'created_at' | 'updated_at' | 'status'>;
+export type { InstancePatch, InstanceRecord, NewInstance } from './instance-record.js';
 
 export interface InstancesRepoOptions {
   /** Stale writers (debug) and illegal transitions under the `log` policy (error). */
@@ -16,8 +14,8 @@ export interface InstancesRepoOptions {
   illegalTransitions?: IllegalTransitionPolicy;
 }
 
-/** The columns a job needs of its target instances. */
-export type TargetRow = Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan' | 'container_id' | 'host_port' | 'status' | 'desired_state'>;
+/** What a job needs of its target instances. */
+export type InstanceTarget = Pick<InstanceRecord, 'id' | 'name' | 'tenant' | 'plan' | 'containerId' | 'hostPort' | 'status' | 'desiredState'>;
 
 export interface InstanceFilter {
   tenant?: string;
@@ -31,26 +29,26 @@ export interface InstanceFilter {
 export class InstancesRepo {
   constructor(private readonly db: Kysely<Database>, private readonly now: () => string, private readonly options: InstancesRepoOptions = {}) {}
 
-  /** Throws the store's unique violation (see uniqueViolation) on a taken name or host port. */
-  async insert(row: NewInstanceRow): Promise<void> {
-    await this.db.insertInto('instances').values(row).execute();
+  /** Without admission (tests, tools); a taken name or host port is `BerthError('CONFLICT')`. */
+  async insert(record: NewInstance): Promise<void> {
+    await orConflict('instances', () => this.db.insertInto('instances').values(toInstanceRow(record)).execute());
   }
 
-  get(id: string): Promise<InstanceRow | undefined> {
-    return this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string): Promise<InstanceRecord | undefined> {
+    return one(await this.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst());
   }
 
-  findByName(name: string): Promise<InstanceRow | undefined> {
-    return this.db.selectFrom('instances').selectAll().where('name', '=', name).executeTakeFirst();
+  async findByName(name: string): Promise<InstanceRecord | undefined> {
+    return one(await this.db.selectFrom('instances').selectAll().where('name', '=', name).executeTakeFirst());
   }
 
-  findByIdOrName(idOrName: string): Promise<InstanceRow | undefined> {
-    return this.db.selectFrom('instances').selectAll()
+  async findByIdOrName(idOrName: string): Promise<InstanceRecord | undefined> {
+    return one(await this.db.selectFrom('instances').selectAll()
       .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-      .executeTakeFirst();
+      .executeTakeFirst());
   }
 
-  async list(filter: InstanceFilter): Promise<{ rows: InstanceRow[]; total: number }> {
+  async list(filter: InstanceFilter): Promise<{ rows: InstanceRecord[]; total: number }> {
     let query = this.db.selectFrom('instances');
     if (filter.tenant) query = query.where('tenant', '=', filter.tenant);
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -59,12 +57,14 @@ export class InstancesRepo {
       query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
       query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     ]);
-    return { rows, total: Number(count?.n ?? 0) };
+    return { rows: rows.map(toInstanceRecord), total: Number(count?.n ?? 0) };
   }
 
-  /** A job's targets (never an instance being deleted), by name or id, tenant or plan, in name order. */
-  /** Rows by name or id (`{instance}`), by bound id only (`{instanceId}`), by tenant or by plan; within `tenant` when given. */
-  listTargets(target: { instance: string } | { instanceId: string } | { tenant: string } | { plan: string }, withinTenant: string | null = null): Promise<TargetRow[]> {
+  /**
+   * A job's targets (never an instance being deleted), in name order: by name or id (`{instance}`),
+   * by bound id only (`{instanceId}`), by tenant or by plan; within `tenant` when given.
+   */
+  async listTargets(target: { instance: string } | { instanceId: string } | { tenant: string } | { plan: string }, withinTenant: string | null = null): Promise<InstanceTarget[]> {
     let query = this.db.selectFrom('instances')
       .select(['id', 'name', 'tenant', 'plan', 'container_id', 'host_port', 'status', 'desired_state'])
       .where('status', '!=', 'deleting');
@@ -73,11 +73,15 @@ export class InstancesRepo {
     else if ('instance' in target) query = query.where((eb) => eb.or([eb('name', '=', target.instance), eb('id', '=', target.instance)]));
     else if ('tenant' in target) query = query.where('tenant', '=', target.tenant);
     else query = query.where('plan', '=', target.plan);
-    return query.orderBy('name').execute();
+    const rows = await query.orderBy('name').execute();
+    return rows.map((r) => ({
+      id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.container_id, hostPort: r.host_port, status: r.status,
+      desiredState: r.desired_state as InstanceTarget['desiredState'],
+    }));
   }
 
-  listAll(): Promise<InstanceRow[]> {
-    return this.db.selectFrom('instances').selectAll().orderBy('created_at').execute();
+  async listAll(): Promise<InstanceRecord[]> {
+    return (await this.db.selectFrom('instances').selectAll().orderBy('created_at').execute()).map(toInstanceRecord);
   }
 
   async usedPorts(): Promise<Set<number>> {
@@ -94,13 +98,14 @@ export class InstancesRepo {
   /**
    * Sets `patch` (never the status) on the row if its status is one of `onlyIf` (any status
    * when omitted). Returns whether a row changed: false means someone else moved it first.
+   * A taken host port is `BerthError('CONFLICT')` on `hostPort` (see conflictOn).
    */
   async update(id: string, patch: InstancePatch, onlyIf?: readonly InstanceStatus[]): Promise<boolean> {
     let query = this.db.updateTable('instances')
-      .set({ ...patch, updated_at: this.now(), version: sql<number>`version + 1` })
+      .set({ ...toInstanceColumns(patch), updated_at: this.now(), version: sql<number>`version + 1` })
       .where('id', '=', id);
     if (onlyIf) query = query.where('status', 'in', [...onlyIf]);
-    const result = await query.executeTakeFirst();
+    const result = await orConflict('instances', () => query.executeTakeFirst());
     return Number(result.numUpdatedRows) > 0;
   }
 
@@ -114,7 +119,7 @@ export class InstancesRepo {
       (error) => this.options.logger?.error({ instance: id, err: error }, error.message));
     if (!sources.length) return false;
     const result = await this.db.updateTable('instances')
-      .set({ ...patch, status: to, updated_at: this.now(), version: sql<number>`version + 1` })
+      .set({ ...toInstanceColumns(patch), status: to, updated_at: this.now(), version: sql<number>`version + 1` })
       .where('id', '=', id).where('status', 'in', sources)
       .executeTakeFirst();
     const moved = Number(result.numUpdatedRows) > 0;
@@ -127,3 +132,5 @@ export class InstancesRepo {
     return Number(result.numDeletedRows) > 0;
   }
 }
+
+const one = (row: Parameters<typeof toInstanceRecord>[0] | undefined): InstanceRecord | undefined => (row ? toInstanceRecord(row) : undefined);

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../common/clock.js';
+import type { IllegalTransitionPolicy } from '../common/instance-status.js';
+import type { Logger } from '../common/logger.js';
+import type { Database } from './database.js';
+import { EventsRepo } from './repositories/events-repo.js';
+import { InstanceAdmission } from './repositories/instance-admission.js';
+import { InstancesRepo } from './repositories/instances-repo.js';
+import { JobsRepo } from './repositories/jobs-repo.js';
+import { MonitorRepo } from './repositories/monitor-repo.js';
+import { NetworksRepo } from './repositories/networks-repo.js';
+import { RetentionRepo } from './repositories/retention-repo.js';
+import { TenantsRepo } from './repositories/tenants-repo.js';
+import { TokensRepo } from './repositories/tokens-repo.js';
+import { WorkspacesRepo } from './repositories/workspaces-repo.js';
+import type { StoreDialect } from './store-dialect.js';
+
+/** Every repository over one store: what the rest of berth gets instead of a database handle. */
+export interface Repositories {
+  instances: InstancesRepo;
+  admission: InstanceAdmission;
+  monitor: MonitorRepo;
+  networks: NetworksRepo;
+  workspaces: WorkspacesRepo;
+  events: EventsRepo;
+  tokens: TokensRepo;
+  tenants: TenantsRepo;
+  jobs: JobsRepo;
+  retention: RetentionRepo;
+}
+
+export interface RepositoryOptions {
+  /** Stamps updated_at and the monitor's times; the daemon's clock (a manual one in tests). */
+  clock: Pick<Clock, 'now'>;
+  /** Stale status writers (debug) and illegal transitions under the `log` policy (error). */
+  logger?: Logger;
+  /** `throw` in tests: an illegal transition is a bug; `log` in production. */
+  illegalTransitions: IllegalTransitionPolicy;
+}
+
+export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, o: RepositoryOptions): Repositories {
+  const iso = (): string => new Date(o.clock.now()).toISOString();
+  const status = { illegalTransitions: o.illegalTransitions, ...(o.logger ? { logger: o.logger } : {}) };
+  return {
+    instances: new InstancesRepo(db, iso, status),
+    admission: new InstanceAdmission(db, dialect),
+    monitor: new MonitorRepo(db, () => o.clock.now(), status),
+    networks: new NetworksRepo(db),
+    workspaces: new WorkspacesRepo(db),
+    events: new EventsRepo(db, dialect),
+    tokens: new TokensRepo(db),
+    tenants: new TenantsRepo(db),
+    jobs: new JobsRepo(db),
+    retention: new RetentionRepo(db),
+  };
+}
