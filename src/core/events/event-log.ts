@@ -1,18 +1,9 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
-import type { EventRow, EventsRepo } from '../../store/repositories/events-repo.js';
+import type { EventRecord, EventsRepo } from '../../store/repositories/events-repo.js';
 
-export interface BerthEvent {
-  id: number;
-  instanceId: string | null;
-  instance: string | null;
-  tenant: string | null;
-  type: string;
-  message: string;
-  actor: string;
-  data: Record<string, unknown> | null;
-  at: string;
-}
+/** An event as the API shows it: exactly what the store keeps. */
+export type BerthEvent = EventRecord;
 
 export interface AppendEvent {
   instanceId?: string | null;
@@ -36,13 +27,13 @@ export class EventLog {
   async append(...events: AppendEvent[]): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
     await this.repo.insertMany(events.map((e) => ({
-      instance_id: e.instanceId ?? null,
-      instance_name: e.instance ?? null,
+      instanceId: e.instanceId ?? null,
+      instance: e.instance ?? null,
       tenant: e.tenant ?? null,
       type: e.type,
       message: e.message,
       actor: e.actor ?? 'berth',
-      data: e.data ? JSON.stringify(e.data) : null,
+      data: e.data ?? null,
       at,
     })));
     for (const e of events) {
@@ -62,20 +53,7 @@ export class EventLog {
   }
 
   async list(q: Parameters<EventsRepo['list']>[0]): Promise<BerthEvent[]> {
-    return (await this.repo.list(q)).map(toEvent);
+    return this.repo.list(q);
   }
 }
 
-export function toEvent(row: EventRow): BerthEvent {
-  return {
-    id: Number(row.id),
-    instanceId: row.instance_id,
-    instance: row.instance_name,
-    tenant: row.tenant,
-    type: row.type,
-    message: row.message,
-    actor: row.actor,
-    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
-    at: row.at,
-  };
-}

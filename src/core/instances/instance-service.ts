@@ -10,7 +10,7 @@ import { requirePlan } from '../plans/resolve-plans.js';
 import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { InstanceAdmission, TenantHoldings } from '../../store/repositories/instance-admission.js';
-import type { WorkspaceRow, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import type { WorkspaceRecord, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import { workspaceVolumeFor, workspaceVolumeOf } from './container-spec.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
@@ -167,7 +167,7 @@ export class InstanceService {
   }
 
   /** A kept workspace the caller may attach to a new instance of `tenant`; refused otherwise, before anything is made. */
-  private async keptWorkspaceFor(id: string, tenant: string, viewer: Viewer): Promise<WorkspaceRow> {
+  private async keptWorkspaceFor(id: string, tenant: string, viewer: Viewer): Promise<WorkspaceRecord> {
     const found = await this.o.workspaces.get(id);
     // A tenant token never learns that another tenant's workspace exists.
     if (!found || (viewer.tenant && found.tenant !== viewer.tenant)) {
@@ -229,7 +229,7 @@ export class InstanceService {
     this.o.gate.require();
     const volume = workspaceVolumeOf(this.o.scope, row);
     if (options.keepData) {
-      await this.o.workspaces.keep({ id: newId('wks_', this.o.clock.now()), volume, tenant: row.tenant, instance_id: row.id, instance_name: row.name, kept_at: this.now() });
+      await this.o.workspaces.keep({ id: newId('wks_', this.o.clock.now()), volume, tenant: row.tenant, instanceId: row.id, instanceName: row.name, keptAt: this.now() });
     } else {
       await this.o.workspaces.unkeepVolume(volume);
     }

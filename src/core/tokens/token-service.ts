@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import { BerthError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
-import type { TokenRow, TokensRepo } from '../../store/repositories/tokens-repo.js';
+import type { TokenRecord, TokensRepo } from '../../store/repositories/tokens-repo.js';
 
-export type TokenScope = 'admin' | 'tenant';
+export type TokenScope = TokenRecord['scope'];
 
 /** Who is calling: resolved from a bearer token on every /v1 request. */
 export interface Principal {
@@ -44,16 +44,16 @@ export class TokenService {
     if (scope === 'tenant' && !tenant) throw BerthError.invalid('tenant', 'a tenant-scoped token needs a tenant');
     if (await this.repo.findByIdOrName(name)) throw new BerthError('CONFLICT', `a token named ${name} already exists`);
     const token = `berth_${randomBytes(24).toString('base64url')}`;
-    const row: TokenRow = {
+    const row: TokenRecord = {
       id: newId('tok_', this.clock.now()),
       name,
       hash: hashToken(token),
       scope,
       tenant: scope === 'tenant' ? tenant : null,
-      created_at: new Date(this.clock.now()).toISOString(),
-      last_used_at: null,
-      revoked_at: null,
-      expires_at: expiresInSeconds === undefined ? null : new Date(this.clock.now() + expiresInSeconds * 1000).toISOString(),
+      createdAt: new Date(this.clock.now()).toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+      expiresAt: expiresInSeconds === undefined ? null : new Date(this.clock.now() + expiresInSeconds * 1000).toISOString(),
     };
     await this.repo.insert(row);
     return { token, view: toView(row) };
@@ -63,15 +63,15 @@ export class TokenService {
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send Authorization: Bearer <token>');
     const row = await this.repo.findByHash(hashToken(token));
-    if (!row || row.revoked_at) throw new BerthError('UNAUTHORIZED', 'invalid or revoked token');
-    if (row.expires_at && Date.parse(row.expires_at) <= this.clock.now()) throw new BerthError('UNAUTHORIZED', `token expired at ${row.expires_at}`);
+    if (!row || row.revokedAt) throw new BerthError('UNAUTHORIZED', 'invalid or revoked token');
+    if (row.expiresAt && Date.parse(row.expiresAt) <= this.clock.now()) throw new BerthError('UNAUTHORIZED', `token expired at ${row.expiresAt}`);
     // last_used_at is advisory: write it at most once a minute per token.
     const now = this.clock.now();
     if ((this.touched.get(row.id) ?? 0) < now - 60_000) {
       this.touched.set(row.id, now);
       void this.repo.touch(row.id, new Date(now).toISOString()).catch(() => undefined);
     }
-    return { tokenId: row.id, name: row.name, scope: row.scope as TokenScope, tenant: row.tenant };
+    return { tokenId: row.id, name: row.name, scope: row.scope, tenant: row.tenant };
   }
 
   async list(): Promise<TokenView[]> {
@@ -81,12 +81,12 @@ export class TokenService {
   async revoke(idOrName: string): Promise<TokenView> {
     const row = await this.repo.findByIdOrName(idOrName);
     if (!row) throw new BerthError('TOKEN_NOT_FOUND', `no token ${idOrName}`);
-    if (row.scope === 'admin' && !row.revoked_at && (await this.repo.countAdmins()) <= 1) {
+    if (row.scope === 'admin' && !row.revokedAt && (await this.repo.countAdmins()) <= 1) {
       throw new BerthError('CONFLICT', 'refusing to revoke the last admin token; create another admin token first');
     }
     const at = new Date(this.clock.now()).toISOString();
     await this.repo.revoke(row.id, at);
-    return toView({ ...row, revoked_at: row.revoked_at ?? at });
+    return toView({ ...row, revokedAt: row.revokedAt ?? at });
   }
 
   hasAdmin(): Promise<number> {
@@ -94,15 +94,10 @@ export class TokenService {
   }
 }
 
-function toView(row: TokenRow): TokenView {
+/** Everything but the hash. */
+function toView(row: TokenRecord): TokenView {
   return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope as TokenScope,
-    tenant: row.tenant,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-    expiresAt: row.expires_at,
+    id: row.id, name: row.name, scope: row.scope, tenant: row.tenant,
+    createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt, expiresAt: row.expiresAt,
   };
 }

@@ -1,20 +1,11 @@
 import { BerthError } from '../../common/errors.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { WorkspaceRow, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import type { WorkspaceRecord, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Viewer } from '../instances/instance-types.js';
 
-/** A workspace kept by `DELETE /v1/instances/{i}?keepData=true`, as the API shows it. */
-export interface KeptWorkspace {
-  id: string;
-  /** Null only for workspaces kept before tenants were recorded (admin only). */
-  tenant: string | null;
-  volume: string;
-  /** The instance it was the workspace of. */
-  instanceId: string | null;
-  instanceName: string | null;
-  keptAt: string;
-}
+/** A kept workspace as the API shows it: what the store keeps. */
+export type KeptWorkspace = WorkspaceRecord;
 
 export interface WorkspaceServiceDeps {
   repo: WorkspacesRepo;
@@ -30,11 +21,11 @@ export class WorkspaceService {
   async list(viewer: Viewer, tenant?: string): Promise<{ items: KeptWorkspace[]; total: number }> {
     if (viewer.tenant && tenant && tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${tenant}`);
     const rows = await this.d.repo.list(viewer.tenant ?? tenant);
-    return { items: rows.map(toWorkspace), total: rows.length };
+    return { items: rows, total: rows.length };
   }
 
   async get(id: string, viewer: Viewer): Promise<KeptWorkspace> {
-    return toWorkspace(await this.row(id, viewer));
+    return this.row(id, viewer);
   }
 
   /** Removes the volume and its record; the data is gone. 409 while something still mounts it. */
@@ -50,20 +41,17 @@ export class WorkspaceService {
       throw error;
     }
     this.d.events.record({
-      instanceId: row.instance_id, instance: row.instance_name, tenant: row.tenant, type: 'workspace-deleted', actor,
+      instanceId: row.instanceId, instance: row.instanceName, tenant: row.tenant, type: 'workspace-deleted', actor,
       message: `kept workspace ${row.id} (volume ${row.volume}) deleted`, data: { workspace: row.id, volume: row.volume },
     });
-    return toWorkspace(row);
+    return row;
   }
 
   /** Tenant tokens never learn that another tenant's workspace exists: 404. */
-  private async row(id: string, viewer: Viewer): Promise<WorkspaceRow> {
+  private async row(id: string, viewer: Viewer): Promise<WorkspaceRecord> {
     const row = await this.d.repo.get(id);
     if (!row || (viewer.tenant && row.tenant !== viewer.tenant)) throw new BerthError('WORKSPACE_NOT_FOUND', `no kept workspace ${id}`);
     return row;
   }
 }
 
-function toWorkspace(row: WorkspaceRow): KeptWorkspace {
-  return { id: row.id, tenant: row.tenant, volume: row.volume, instanceId: row.instance_id, instanceName: row.instance_name, keptAt: row.kept_at };
-}

@@ -1,7 +1,21 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from '../database.js';
 
-export type EventRow = Selectable<EventsTable>;
+/** One entry of the history, as the store keeps it (data parsed). */
+export interface EventRecord {
+  id: number;
+  instanceId: string | null;
+  /** The instance's name when it happened (names are reused; the id is not). */
+  instance: string | null;
+  tenant: string | null;
+  type: string;
+  message: string;
+  actor: string;
+  data: Record<string, unknown> | null;
+  at: string;
+}
+
+export type NewEvent = Omit<EventRecord, 'id'>;
 
 export interface EventQuery {
   instanceId?: string;
@@ -14,11 +28,29 @@ export interface EventQuery {
   limit: number;
 }
 
+function toEventRecord(row: Selectable<EventsTable>): EventRecord {
+  return {
+    id: Number(row.id),
+    instanceId: row.instance_id,
+    instance: row.instance_name,
+    tenant: row.tenant,
+    type: row.type,
+    message: row.message,
+    actor: row.actor,
+    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
+    at: row.at,
+  };
+}
+
 export class EventsRepo {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
 
-  async insertMany(rows: Array<Insertable<EventsTable>>): Promise<void> {
-    if (!rows.length) return;
+  async insertMany(events: readonly NewEvent[]): Promise<void> {
+    if (!events.length) return;
+    const rows = events.map((e) => ({
+      instance_id: e.instanceId, instance_name: e.instance, tenant: e.tenant, type: e.type, message: e.message, actor: e.actor,
+      data: e.data ? JSON.stringify(e.data) : null, at: e.at,
+    }));
     if (this.dialect !== 'postgres') {
       await this.db.insertInto('events').values(rows).execute();
       return;
@@ -32,13 +64,15 @@ export class EventsRepo {
   }
 
   /** Newest first, unless following (afterId), then oldest first. */
-  list(q: EventQuery): Promise<EventRow[]> {
+  async list(q: EventQuery): Promise<EventRecord[]> {
     let query = this.db.selectFrom('events').selectAll();
     if (q.instanceId) query = query.where('instance_id', '=', q.instanceId);
     if (q.instanceName) query = query.where('instance_name', '=', q.instanceName);
     if (q.tenant) query = query.where('tenant', '=', q.tenant);
     if (q.type) query = query.where('type', '=', q.type);
-    if (q.afterId !== undefined) return query.where('id', '>', q.afterId).orderBy('id', 'asc').limit(q.limit).execute();
-    return query.orderBy('id', 'desc').limit(q.limit).execute();
+    const rows = q.afterId !== undefined
+      ? await query.where('id', '>', q.afterId).orderBy('id', 'asc').limit(q.limit).execute()
+      : await query.orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(toEventRecord);
   }
 }
