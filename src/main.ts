@@ -174,6 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const quotas = new TenantQuotas(store.repos.tenants, resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
     config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas,
+    countRestart: (cause) => monitorMetrics.restarts.inc({ reason: cause }),
   });
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
@@ -195,7 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
   const monitor = new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
-    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
+    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, restartPath: instances.restarts, clock, logger: logger.child({ component: 'monitor' }),
   });
   // The monitor is the one health judge: it watches every new start, even with its loop disabled.
   instances.watcher.attach(monitor);

@@ -54,7 +54,7 @@ export class MonitorMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers,
     });
     this.probesInFlight = new Gauge({ name: 'berth_probes_in_flight', help: 'Health probes running now', registers });
-    this.restarts = new Counter({ name: 'berth_restarts_total', help: 'Container restarts performed by the monitor, by reason', labelNames: ['reason'], registers });
+    this.restarts = new Counter({ name: 'berth_restarts_total', help: 'Container restarts, by reason: requested (API, job, exit policy) or the monitor\'s exit, oom, unhealthy, restart-failed', labelNames: ['reason'], registers });
     this.restartFailures = new Counter({ name: 'berth_restart_failures_total', help: 'Restarts the runtime refused, by error code', labelNames: ['code'], registers });
     this.restartsInFlight = new Gauge({ name: 'berth_restarts_in_flight', help: 'Restarts running now (capped by monitor.restartConcurrency)', registers });
     this.restartsInFlightMax = new Gauge({ name: 'berth_restarts_in_flight_max', help: 'Most restarts ever running at once since the daemon started', registers });

@@ -22,6 +22,7 @@ import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
 import { RestartController } from './restart-controller.js';
 import { isStable, type RestartPolicyMs } from './restart-policy.js';
 import { RuntimeEventWatcher } from './runtime-event-watcher.js';
+import type { RestartPath } from '../core/instances/restart-path.js';
 
 export interface MonitorOptions {
   config: Pick<BerthConfig, 'health' | 'restart' | 'plans' | 'monitor' | 'runtime'>;
@@ -33,6 +34,8 @@ export interface MonitorOptions {
   metrics: MonitorMetrics;
   /** The daemon's one engine limiter (runtime.engineConcurrency). */
   engine: EngineLimiter;
+  /** The one restart path, shared with the instances service: its restarts are never taken for crashes. */
+  restartPath: RestartPath;
   clock: Clock;
   logger: Logger;
   /** Checks an instance's critical s6 services (health.services); a problem fails the probe. */
@@ -104,6 +107,7 @@ export class Monitor implements Service, StartWatcher {
       alerts: o.alerts,
       metrics: o.metrics,
       engine: o.engine,
+      restartPath: o.restartPath,
       policyFor: (plan) => resolveRestartPolicy(o.config, plan),
       stopTimeoutSeconds: o.config.runtime.stopTimeoutSeconds,
       onStatus: (id, status, downSince) => this.mirror(id, status, downSince),

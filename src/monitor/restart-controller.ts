@@ -6,6 +6,7 @@ import type { Alert } from '../alerts/alert-dispatcher.js';
 import type { AppendEvent } from '../core/events/event-log.js';
 import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import type { Instance } from '../core/instances/instance-types.js';
+import type { RestartPath } from '../core/instances/restart-path.js';
 import type { ExitHandler, ExitInfo } from '../reconciler/exit-handler.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import type { MonitorMetrics } from './monitor-metrics.js';
@@ -27,6 +28,8 @@ export interface RestartControllerOptions {
   metrics: MonitorMetrics;
   /** The daemon's one engine limiter: a restart holds one slot from its inspect to its start. */
   engine: EngineLimiter;
+  /** The one restart path: its spans say which exits berth caused (API restarts included); it records and counts. */
+  restartPath: RestartPath;
   policyFor: (plan: string) => RestartPolicyMs;
   stopTimeoutSeconds: number;
   /** The monitor's status mirror follows each change this controller makes. */
@@ -77,8 +80,6 @@ const unavailable = (error: unknown): boolean => isBerthError(error) && error.co
  */
 export class RestartController implements ExitHandler {
   private readonly pending = new Map<string, Pending>();
-  /** Containers this controller restarted, and when: their own `die` events are not crashes. */
-  private readonly ownRestarts = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private running = 0;
@@ -95,10 +96,9 @@ export class RestartController implements ExitHandler {
     return this.pending.has(id);
   }
 
-  /** True when a `die` of this container at `at` was caused by one of our own restarts. */
+  /** True when a `die` of this container at `at` was caused by a restart of berth's own (monitor, API, job). */
   causedByUs(containerId: string, at: number): boolean {
-    const restartedAt = this.ownRestarts.get(containerId);
-    return restartedAt !== undefined && at <= restartedAt;
+    return this.o.restartPath.causedByUs(containerId, at);
   }
 
   async handleExit(instance: Instance, exit: ExitInfo): Promise<void> {
@@ -150,6 +150,8 @@ export class RestartController implements ExitHandler {
   private async decide(id: string, entry: Pending, detail: FailureDetail): Promise<boolean> {
     const row = await this.o.repo.get(id);
     if (!row || row.desiredState !== 'running' || row.containerId !== entry.containerId || !OWNED_STATUSES.includes(row.status)) return false;
+    // Seen before the row showed it: berth itself stopped this container (an API or job restart).
+    if (entry.reason !== 'unhealthy' && this.causedByUs(entry.containerId, entry.detectedAt)) return false;
     const now = this.o.clock.now();
     const policy = this.o.policyFor(row.plan);
     const decision = decideRestart(policy, row.restartHistory, now, { inCrashloop: row.status === 'crashloop', ...(this.o.random ? { random: this.o.random } : {}) });
@@ -252,6 +254,7 @@ export class RestartController implements ExitHandler {
     }
     const base = { instanceId: id, instance: row.name, tenant: row.tenant };
     const policy = this.o.policyFor(row.plan);
+    let live: boolean;
     try {
       const info = await this.o.runtime.inspectContainer(entry.containerId);
       if (!info) {
@@ -269,33 +272,52 @@ export class RestartController implements ExitHandler {
         this.o.onRestarted(id, entry.containerId, startedAt);
         return;
       }
-      if (info.state === 'running' || info.state === 'paused' || info.state === 'restarting') {
-        await this.o.runtime.restartContainer(entry.containerId, this.o.stopTimeoutSeconds);
-      } else {
-        await this.o.runtime.startContainer(entry.containerId);
-      }
+      live = info.state === 'running' || info.state === 'paused' || info.state === 'restarting';
     } catch (error) {
-      if (unavailable(error)) {
-        this.o.reportRuntimeError(error);
-        this.defer(id, entry, describeError(error));
-        return;
-      }
-      await this.restartFailed(id, row, entry, policy, error);
+      await this.engineRefused(id, row, entry, policy, error);
       return;
     }
-    const at = this.o.clock.now();
-    this.ownRestarts.set(entry.containerId, at);
-    if (this.ownRestarts.size > 10_000) this.ownRestarts.delete(this.ownRestarts.keys().next().value!);
-    await this.o.writer.exclusive(() => this.o.repo.patch(id, entry.containerId, AWAITING_RESTART, {
-      restartHistory: appendRestart(policy, row.restartHistory, at), incrementRestarts: true, startedAt: at, nextRestartAt: null, consecutiveFailures: 0,
-    }));
-    this.pending.delete(id);
-    this.o.metrics.restarts.inc({ reason: entry.reason });
-    this.o.events.record({
-      ...base, type: 'restarted', message: `container started again (attempt ${entry.attempt}, ${Math.round((at - entry.detectedAt) / 100) / 10}s after the failure was seen)`,
-      data: { attempt: entry.attempt, reason: entry.reason, delayMs: entry.delayMs, sinceFailureMs: at - entry.detectedAt },
-    });
-    this.o.onRestarted(id, entry.containerId, at);
+    let engineError: unknown;
+    let restartedAt = 0;
+    try {
+      await this.o.restartPath.restart({ ...base, containerId: entry.containerId, cause: entry.reason, actor: 'berth' }, {
+        engine: async () => {
+          try {
+            if (live) await this.o.runtime.restartContainer(entry.containerId, this.o.stopTimeoutSeconds);
+            else await this.o.runtime.startContainer(entry.containerId);
+          } catch (error) {
+            engineError = error;
+            throw error;
+          }
+        },
+        commit: async (at) => {
+          restartedAt = at;
+          await this.o.writer.exclusive(() => this.o.repo.patch(id, entry.containerId, AWAITING_RESTART, {
+            restartHistory: appendRestart(policy, row.restartHistory, at), incrementRestarts: true, startedAt: at, nextRestartAt: null, consecutiveFailures: 0,
+          }));
+          this.pending.delete(id);
+          return {
+            message: `container started again (attempt ${entry.attempt}, ${Math.round((at - entry.detectedAt) / 100) / 10}s after the failure was seen)`,
+            data: { attempt: entry.attempt, reason: entry.reason, delayMs: entry.delayMs, sinceFailureMs: at - entry.detectedAt },
+          };
+        },
+      });
+    } catch (error) {
+      if (engineError === undefined) throw error;
+      await this.engineRefused(id, row, entry, policy, error);
+      return;
+    }
+    this.o.onRestarted(id, entry.containerId, restartedAt);
+  }
+
+  /** An engine call failed: wait for an engine that is away, count an attempt when it refused. */
+  private async engineRefused(id: string, row: MonitoredInstance, entry: Pending, policy: RestartPolicyMs, error: unknown): Promise<void> {
+    if (unavailable(error)) {
+      this.o.reportRuntimeError(error);
+      this.defer(id, entry, describeError(error));
+      return;
+    }
+    await this.restartFailed(id, row, entry, policy, error);
   }
 
   /** The engine refused (image gone, port taken…): an event and a counted attempt, never a crash. */

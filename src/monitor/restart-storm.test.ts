@@ -68,7 +68,7 @@ describe('restart storm through the API and the monitor at once (fake engine)', 
     const repo = store.repos.monitor;
     monitor = new Monitor({
       config, repo, runtime, runtimeStatus: { state: 'up', report: () => undefined }, events, alerts: { notify: () => undefined },
-      metrics: new MonitorMetrics(new Registry(), () => repo.countByStatus()), engine, clock: systemClock, logger,
+      metrics: new MonitorMetrics(new Registry(), () => repo.countByStatus()), engine, restartPath: instances.restarts, clock: systemClock, logger,
     });
 
     const ids: string[] = [];

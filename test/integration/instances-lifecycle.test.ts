@@ -228,7 +228,7 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     const stop = ev.body.items.find((e) => e.type === 'stopped');
     expect(stop).toMatchObject({ actor: 'admin', message: 'maintenance' });
     expect(ev.body.items.find((e) => e.type === 'recreated')?.actor).toBe('berth');
-    expect(ev.body.items.find((e) => e.message === 'restarted on request')).toMatchObject({ type: 'started', actor: 'admin' });
+    expect(ev.body.items.find((e) => e.message === 'restarted on request')).toMatchObject({ type: 'restarted', actor: 'admin', data: { cause: 'requested' } });
     const all = await td.api<{ items: Array<{ instance: string }> }>('GET', '/v1/events?tenant=acme&type=created');
     expect(all.body.items.map((e) => e.instance)).toEqual(['acme']);
   });

@@ -17,6 +17,7 @@ import { StartWatcherSlot } from './start-watcher.js';
 import { InstanceProvisioner } from './instance-provisioner.js';
 import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
+import { RestartPath, type RestartPathOptions } from './restart-path.js';
 
 export interface InstancesDeps {
   config: BerthConfig;
@@ -29,6 +30,8 @@ export interface InstancesDeps {
   logger: Logger;
   /** The tenant quota, checked atomically with each insert. */
   quota?: InstanceServiceOptions['quota'];
+  /** Counts each restart (berth_restarts_total), whichever path asked for it. */
+  countRestart?: RestartPathOptions['count'];
 }
 
 export interface Instances {
@@ -42,6 +45,8 @@ export interface Instances {
   plans: PlanCatalog;
   lock: KeyedLock;
   workspaces: WorkspacesRepo;
+  /** The one restart path: hand it to the monitor so it sees every restart berth makes. */
+  restarts: RestartPath;
 }
 
 /** Builds the instance domain from config: plans, ports, networks, provisioner and the service. */
@@ -71,18 +76,19 @@ export function createInstances(d: InstancesDeps): Instances {
     mounts: config.runtime.mounts,
   };
   const watcher = new StartWatcherSlot();
+  const restarts = new RestartPath({ clock, events: d.events, ...(d.countRestart ? { count: d.countRestart } : {}) });
   const provisioner = new InstanceProvisioner({
     runtime: d.runtime, repo, networks, plans, settings, secrets: d.secrets, ports, watcher,
     events: d.events, clock, logger: d.logger, workspaces,
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
-    events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
+    events: d.events, lock, restarts, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
     admission, workspaces, ...(d.quota ? { quota: d.quota } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,
     },
   });
-  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, workspaces };
+  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, workspaces, restarts };
 }

@@ -131,13 +131,14 @@ export class InstanceProvisioner {
 
   /**
    * Brings the container up and marks the instance `starting` (if its status is one of
-   * `onlyIf`), then waits for its first healthy answer in the background.
+   * `onlyIf`), then waits for its first healthy answer in the background. The event is left
+   * to the caller when `type` is null (the restart path records its own).
    */
-  async launch(row: InstanceRecord, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
+  async launch(row: InstanceRecord, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent | null = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
     const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { startedAt: this.now(), lastError: null });
     if (moved) {
-      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
+      if (type) this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
       this.o.watcher.watch(row.id);
     }
     return moved;

@@ -19,6 +19,7 @@ import { STATUS, type InstanceStatus } from '../../common/instance-status.js';
 import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
 import type { KeyedLock } from './keyed-lock.js';
+import type { RestartPath } from './restart-path.js';
 
 /** What the service needs from the runtime status tracker: a 503 gate and failure reports. */
 export interface RuntimeGate {
@@ -37,6 +38,8 @@ export interface InstanceServiceOptions {
   gate: RuntimeGate;
   events: EventLog;
   lock: KeyedLock;
+  /** The one restart path (shared with the monitor). */
+  restarts: RestartPath;
   clock: Clock;
   logger: Logger;
   spec: SpecDefaults;
@@ -296,10 +299,13 @@ export class InstanceService {
       }
       if (action === 'restart') {
         this.o.watcher.cancel(row.id);
-        // `stopping` first: whoever watches exits sees this stop as intended, not as a crash.
+        // `stopping` first, and the restart path's span: whoever watches exits sees this stop as intended, not as a crash.
         if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desiredState: 'running', ...reset }))) throw this.movedOn(row.name);
-        await this.o.provisioner.stopContainer(row);
-        await this.o.provisioner.launch(row, ['stopping'], actor, reason ?? 'restarted on request');
+        const message = reason ?? 'restarted on request';
+        await this.o.restarts.restart({ instanceId: row.id, instance: row.name, tenant: row.tenant, containerId: row.containerId, cause: 'requested', actor }, {
+          engine: () => this.o.provisioner.stopContainer(row),
+          commit: async () => ((await this.o.provisioner.launch(row, ['stopping'], actor, message, null)) ? { message } : null),
+        });
         return;
       }
       await this.o.repo.update(row.id, { desiredState: 'running', ...reset });
