@@ -18,6 +18,7 @@ export class MonitorMetrics {
   readonly restartsInFlight: Gauge;
   readonly restartsInFlightMax: Gauge;
   readonly reconcileDuration: Histogram<'outcome'>;
+  readonly reconcilePasses: Counter<'outcome'>;
   readonly runtimeErrors: Counter<'operation' | 'code'>;
   readonly alerts: Counter<'event' | 'result'>;
   readonly eventStreamUp: Gauge;
@@ -65,14 +66,16 @@ export class MonitorMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.reconcilePasses = new Counter({ name: 'berth_reconcile_passes_total', help: 'Reconcile passes by outcome (skipped: the engine was away, nothing touched)', labelNames: ['outcome'], registers });
     this.runtimeErrors = new Counter({ name: 'berth_runtime_api_errors_total', help: 'Failed container runtime API calls by operation and error code', labelNames: ['operation', 'code'], registers });
     this.alerts = new Counter({ name: 'berth_alerts_total', help: 'Alert webhook deliveries by event and result', labelNames: ['event', 'result'], registers });
     this.eventStreamUp = new Gauge({ name: 'berth_runtime_event_stream_up', help: '1 while the runtime event stream is connected', registers });
   }
 
-  /** For the reconciler: records one pass. */
-  observeReconcile(seconds: number, outcome: 'ok' | 'error' = 'ok'): void {
-    this.reconcileDuration.observe({ outcome }, seconds);
+  /** For the reconciler: records one pass (a skipped one is counted, not timed). */
+  observeReconcile(seconds: number, outcome: 'ok' | 'error' | 'skipped' = 'ok'): void {
+    this.reconcilePasses.inc({ outcome });
+    if (outcome !== 'skipped') this.reconcileDuration.observe({ outcome }, seconds);
   }
 
   runtimeError(operation: string, error: unknown): void {

@@ -38,8 +38,8 @@ export interface ReconcilerOptions {
   intervalMs: number;
   exitHandler: ExitHandler;
   concurrency: number;
-  /** Told how long each pass took, for the reconcile-duration metric. */
-  onPass?: (seconds: number, outcome: 'ok' | 'error') => void;
+  /** Told how long each pass took, for the reconcile metrics; a skipped pass (engine away) too. */
+  onPass?: (seconds: number, outcome: 'ok' | 'error' | 'skipped') => void;
 }
 
 export interface ReconcileReport {
@@ -126,7 +126,10 @@ export class Reconciler implements Service {
 
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { rows: 0, orphanContainers: 0, orphanVolumes: 0, orphanNetworks: 0, exits: 0, errors: [] };
-    if (this.o.status.state !== 'up') return { ...report, skipped: 'runtime not up' };
+    if (this.o.status.state !== 'up') {
+      this.o.onPass?.(0, 'skipped');
+      return { ...report, skipped: 'runtime not up' };
+    }
     const started = performance.now();
     try {
       await this.converge(report);

@@ -9,6 +9,25 @@ import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 const run = promisify(execFile);
 const redocly = path.resolve('node_modules/.bin/redocly');
+const openapiTypescript = path.resolve('node_modules/.bin/openapi-typescript');
+const tsc = path.resolve('node_modules/.bin/tsc');
+
+/** A client's use of the generated types: compiles only if the document says what berth answers. */
+const CLIENT = `import type { paths } from './schema.js';
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+type InstanceList = Json<paths['/v1/instances']['get']['responses'][200]>;
+type Instance = Json<paths['/v1/instances/{idOrName}']['get']['responses'][200]>;
+type Create = NonNullable<paths['/v1/instances']['post']['requestBody']>['content']['application/json'];
+type Events = Json<paths['/v1/instances/{idOrName}/events']['get']['responses'][200]>;
+export const create: Create = { tenant: 'acme', plan: 'starter', env: { A: '1' }, health: { path: '/health' } };
+export function describe(list: InstanceList, one: Instance, events: Events): string {
+  const statuses: Array<Instance['status']> = ['creating', 'running', 'crashloop'];
+  const first = list.items[0];
+  return [list.total, first?.hostPort ?? 0, one.desiredState, one.lastCheckOk === null, statuses.length, events.items[0]?.type ?? ''].join(' ');
+}
+// @ts-expect-error a status the document does not list
+export const wrong: Instance['status'] = 'sleeping';
+`;
 
 interface Operation { operationId?: string; security?: unknown[] }
 type Doc = { servers?: unknown[]; paths: Record<string, Record<string, Operation>> };
@@ -38,6 +57,17 @@ describe(`OpenAPI document is a contract (${testEnv.store})`, () => {
     expect(doc.paths['/v1/instances']?.get?.security).toEqual([{ bearer: [] }]);
     expect(doc.servers?.length).toBeGreaterThan(0);
   });
+
+  it('generates a typed client (openapi-typescript) that type-checks against berth\'s answers', async () => {
+    const spec = path.join(dir, 'client-openapi.json');
+    writeFileSync(spec, JSON.stringify(doc));
+    await run(openapiTypescript, [spec, '-o', path.join(dir, 'schema.d.ts'), '--silent'], { timeout: 60_000 });
+    writeFileSync(path.join(dir, 'client.ts'), CLIENT);
+    const checked = await run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', path.join(dir, 'client.ts')], { timeout: 90_000 })
+      .then(() => ({ code: 0, out: '' }), (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, out: error.stdout ?? '' }));
+    expect(checked.out).toBe('');
+    expect(checked.code).toBe(0);
+  }, 120_000);
 
   it('lints clean with redocly (no errors)', async () => {
     const file = path.join(dir, 'openapi.json');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +73,13 @@ describe(`berth server start|status|logs|stop (${testEnv.store})`, () => {
 
     // `server logs -f` sees what the daemon writes while it stops.
     const follow = spawnCli(['server', 'logs', '-f', '--tail', '0'], box.env);
-    await new Promise((r) => setTimeout(r, 500));
+    // Following has begun once a line appended now comes out (a marker of the test's own, not the daemon's).
+    const marker = JSON.stringify({ level: 30, time: Date.now(), msg: 'test marker: following' });
+    await waitUntil(async () => {
+      if (follow.stdout().includes('test marker: following')) return true;
+      appendFileSync(info.logFile, `${marker}\n`);
+      return false;
+    }, 10_000);
     const stop = await box.berth(['server', 'stop']);
     expect(stop.code, stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(new RegExp(`berth stopped \\(pid ${info.pid}, [\\d.]+s\\)`));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../helpers/env.js';
-import { createInstance, type ErrorBody } from '../helpers/instances.js';
+import { createInstance, until, type ErrorBody } from '../helpers/instances.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 type Container = { id: string; name: string; state: string; exitCode: number | null; startedAt: string | null; health: string | null; labels: Record<string, string> };
@@ -41,8 +41,9 @@ describe(`docker passthrough (${testEnv.store})`, () => {
     expect(restarted.body.state).toBe('running');
     expect(restarted.body.startedAt! > started.body.startedAt!).toBe(true);
 
-    await new Promise((r) => setTimeout(r, 700));
-    const logs = await td.api<{ container: string; lines: Array<{ stream: string; text: string }> }>('GET', `/v1/docker/containers/${name}/logs?tail=3`);
+    // The restarted agent writes its start-up lines a moment after the engine says running.
+    type Logs = { container: string; lines: Array<{ stream: string; text: string }> };
+    const logs = await until(() => td.api<Logs>('GET', `/v1/docker/containers/${name}/logs?tail=3`), (r) => r.status !== 200 || r.body.lines.length >= 3, 15_000);
     expect(logs.status).toBe(200);
     expect(logs.body.container).toBe(name);
     expect(logs.body.lines).toHaveLength(3);

@@ -52,8 +52,9 @@ describe(`monitor: crash loops, the failed limit and alerts (${testEnv.store})`,
     const bystander = await createInstance(td, { tenant: 'bystander', health: { intervalSeconds: 1, startPeriodSeconds: 0 } }, '?wait=running&timeout=60');
     expect(bystander.body.status).toBe('running');
     const before = (await getInstance(td, 'bystander')).body;
-    // Exits 200 ms after every start.
-    const crasher = await createInstance(td, { tenant: 'crasher', env: { EXIT_AFTER_MS: '200', EXIT_CODE: '3' }, health: { intervalSeconds: 1, startPeriodSeconds: 30 } });
+    // Exits 200 ms after every start, and never answers /health healthy in between (a lucky probe
+    // inside those 200 ms would count as a recovery and change the story below).
+    const crasher = await createInstance(td, { tenant: 'crasher', env: { EXIT_AFTER_MS: '200', EXIT_CODE: '3', HEALTH_FAIL: '1' }, health: { intervalSeconds: 1, startPeriodSeconds: 30 } });
     expect(crasher.status).toBe(202);
     // Crashes on its first four starts, then stays up: a crash loop that recovers.
     const script = 'n=$(cat /workspace/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /workspace/n; if [ $n -le 4 ]; then exit 1; fi; exec node /app/server.js';
@@ -76,9 +77,11 @@ describe(`monitor: crash loops, the failed limit and alerts (${testEnv.store})`,
     expect(types(events).at(-1)).toBe('failed');
     expect(failed).toMatchObject({ restarts: 5, lastExitCode: 3, nextRestartAt: null });
     expect(failed.lastError).toContain('gave up after 5 restarts');
-    // Failed means no more restarts.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Failed means no more restarts: the bystander's probes (1 s apart) measure out more than the longest backoff (4 s).
+    const probedAtFailure = (await getInstance(td, 'bystander')).body.checksPassed;
+    await until(() => getInstance(td, 'bystander'), (r) => r.body.checksPassed >= probedAtFailure + 6, 30_000);
     expect((await getInstance(td, 'crasher')).body).toMatchObject({ status: 'failed', restarts: 5 });
+    expect(types(await eventsOf(td, 'crasher')).at(-1)).toBe('failed');
 
     const recovered = await untilStatus(td, 'phoenix', 'running', 60_000);
     expect(recovered.restarts).toBe(4);
