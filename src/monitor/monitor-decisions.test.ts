@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRuntimeDriver } from '../../test/helpers/fake-runtime-driver.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { ManualClock } from '../common/clock.js';
 import { EngineLimiter } from '../common/engine-limiter.js';
 import { createLogger } from '../common/logger.js';
@@ -16,17 +17,6 @@ import { SecretBox } from '../core/secrets/secret-box.js';
 import { openStore, type Store } from '../store/store.js';
 import { Monitor } from './monitor.js';
 import { MonitorMetrics } from './monitor-metrics.js';
-
-/** Waits for real work (store writes, the event stream) to catch up; the clock itself only moves by hand. */
-async function until<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('monitor decisions on exits (fake engine, manual clock)', { timeout: 60_000 }, () => {
   let dir: string;
@@ -85,31 +75,31 @@ describe('monitor decisions on exits (fake engine, manual clock)', { timeout: 60
     await monitor.start();
 
     fake.crash(a.containerId, 1);
-    await until('first restart scheduled', () => count(a.id, 'restarting'), (n) => n === 1);
+    await waitFor('first restart scheduled', () => count(a.id, 'restarting'), (n) => n === 1);
     expect(await instances.repo.get(a.id)).toMatchObject({ status: 'restarting', backoffMs: 0 });
     clock.advance(0); // the first restart of a streak is due at once
-    await until('first restart (immediate)', () => count(a.id, 'restarted'), (n) => n === 1);
+    await waitFor('first restart (immediate)', () => count(a.id, 'restarted'), (n) => n === 1);
     expect(state(a.containerId)).toBe('running');
 
     clock.advance(1_000); // a crash a second after the restart (one in the same instant would be the restart's own)
     fake.crash(a.containerId, 1);
-    await until('second restart scheduled', () => count(a.id, 'restarting'), (n) => n === 2);
+    await waitFor('second restart scheduled', () => count(a.id, 'restarting'), (n) => n === 2);
     expect(await instances.repo.get(a.id)).toMatchObject({ status: 'restarting', backoffMs: 10_000 });
     clock.advance(9_999);
     expect(state(a.containerId)).toBe('exited');
     clock.advance(1);
-    await until('second restart after 10 s', () => count(a.id, 'restarted'), (n) => n === 2);
+    await waitFor('second restart after 10 s', () => count(a.id, 'restarted'), (n) => n === 2);
     expect(state(a.containerId)).toBe('running');
 
     // Third restart inside the window: more than crashloopRestarts (2) → crash loop, at the 60 s cap.
     clock.advance(1_000);
     fake.crash(a.containerId, 1);
-    await until('crash loop declared', () => count(a.id, 'crashloop'), (n) => n === 1);
+    await waitFor('crash loop declared', () => count(a.id, 'crashloop'), (n) => n === 1);
     expect(await instances.repo.get(a.id)).toMatchObject({ status: 'crashloop', backoffMs: 60_000 });
     clock.advance(59_999);
     expect(state(a.containerId)).toBe('exited');
     clock.advance(1);
-    await until('crash-loop restart after the cap', () => count(a.id, 'restarted'), (n) => n === 3);
+    await waitFor('crash-loop restart after the cap', () => count(a.id, 'restarted'), (n) => n === 3);
     expect((await instances.repo.get(a.id))?.restarts).toBe(3);
   });
 
@@ -121,9 +111,9 @@ describe('monitor decisions on exits (fake engine, manual clock)', { timeout: 60
     fake.crash(stopped.containerId, 9);
     // The control's exit comes after on the same stream and its decision after in the same queue.
     fake.crash(control.containerId, 1);
-    await until('the control\'s restart scheduled', () => count(control.id, 'restarting'), (n) => n === 1);
+    await waitFor('the control\'s restart scheduled', () => count(control.id, 'restarting'), (n) => n === 1);
     clock.advance(0);
-    await until('the control restarted', () => count(control.id, 'restarted'), (n) => n === 1);
+    await waitFor('the control restarted', () => count(control.id, 'restarted'), (n) => n === 1);
     expect(await count(stopped.id, 'restarting')).toBe(0);
     expect(await count(stopped.id, 'exited')).toBe(0);
     expect(state(stopped.containerId)).toBe('exited');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRuntimeDriver } from '../../test/helpers/fake-runtime-driver.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { systemClock } from '../common/clock.js';
 import { EngineLimiter } from '../common/engine-limiter.js';
 import { createLogger } from '../common/logger.js';
@@ -17,16 +18,6 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { openStore, type Store } from '../store/store.js';
 import { Monitor } from './monitor.js';
 import { MonitorMetrics } from './monitor-metrics.js';
-
-async function until<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('one restart path: API and monitor restarts (fake engine)', () => {
   let dir: string;
@@ -99,20 +90,20 @@ describe('one restart path: API and monitor restarts (fake engine)', () => {
 
   it('an API restart is berth\'s own stop: one `restarted` event and count, never an exit or a crash restart', async () => {
     const { instance } = await instances.service.create({ tenant: 'acme', health: { startPeriodSeconds: 600 } }, 'test', SYSTEM_VIEWER);
-    await until('starting', () => instances.repo.get(instance.id), (r) => r?.status === 'starting');
+    await waitFor('starting', () => instances.repo.get(instance.id), (r) => r?.status === 'starting');
     await monitor.start();
     const containerId = (await instances.repo.get(instance.id))!.containerId!;
 
     await instances.service.restart(instance.id, 'operator', SYSTEM_VIEWER);
-    await until('the restart recorded', () => typesOf(instance.id), (t) => t.includes('restarted'));
+    await waitFor('the restart recorded', () => typesOf(instance.id), (t) => t.includes('restarted'));
     // Once the monitor has handled the stop's `die`: it knew the exit for berth's own and never
     // even looked whether it was a crash (that look is how a crash restart begins).
-    await until('the die handled', () => handled, (h) => h.some((e) => e.type === 'die' && e.containerId === containerId));
+    await waitFor('the die handled', () => handled, (h) => h.some((e) => e.type === 'die' && e.containerId === containerId));
     expect(inspected.filter((id) => id === containerId)).toEqual([]);
     // The stop's `die` reached the monitor inside the restart's span; give it a crash to compare with.
     expect(instances.restarts.causedByUs(containerId, Date.now())).toBe(false);
     fake.crash(containerId, 3);
-    await until('the crash restarted', () => typesOf(instance.id), (t) => t.filter((x) => x === 'restarted').length === 2);
+    await waitFor('the crash restarted', () => typesOf(instance.id), (t) => t.filter((x) => x === 'restarted').length === 2);
 
     const types = await typesOf(instance.id);
     // Exactly one exit seen (the crash), none for the API's own stop.

@@ -55,7 +55,7 @@ const JobBody = Type.Object({
 
 const JobPatch = Type.Partial(JobBody, { additionalProperties: false });
 
-const JobView = Type.Object({
+export const JobView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   ...JobFields,
@@ -80,7 +80,7 @@ const TargetResultView = Type.Object({
   endedAt: Type.String(),
 });
 
-const RunView = Type.Object({
+export const RunView = Type.Object({
   id: Type.String(),
   jobId: Type.String(),
   slot: Type.String({ description: 'The scheduled slot (ISO time) or manual:<run id>' }),

@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { errorResponses, Security } from '../schemas.js';
 
-const Node = Type.Object({
+export const Node = Type.Object({
   id: Type.String(),
   hostname: Type.String(),
   role: Type.String({ description: 'manager or worker' }),

@@ -16,7 +16,7 @@ const LimitFields = {
   plans: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 64, description: 'Plans the tenant may use; empty: every plan' }),
 };
 const Limits = Type.Object({ ...LimitFields, maxMemoryBytes: Type.Integer() });
-const TenantView = Type.Object({
+export const TenantView = Type.Object({
   tenant: Type.String(),
   limits: Limits,
   overrides: Type.Partial(Type.Object(LimitFields)),

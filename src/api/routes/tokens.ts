@@ -4,7 +4,7 @@ import type { App } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { errorResponses, listOf, Security } from '../schemas.js';
 
-const TokenView = Type.Object({
+export const TokenView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   scope: Type.Union([Type.Literal('admin'), Type.Literal('tenant')]),

@@ -1,19 +1,10 @@
 import type { Command } from 'commander';
 import { sleep } from '../../common/clock.js';
+import type { Event, Page } from '../api-types.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { integer } from '../parse-args.js';
 
-export interface EventView {
-  id: number;
-  instanceId: string | null;
-  instance: string | null;
-  tenant: string | null;
-  type: string;
-  message: string;
-  actor: string;
-  data: Record<string, unknown> | null;
-  at: string;
-}
+export type EventView = Event;
 
 const BAD = /fail|crash|oom|error|unhealthy|backoff|died|exit/;
 const GOOD = /start|running|recover|created|healthy|ready/;
@@ -25,10 +16,7 @@ function formatEvent(e: EventView, ctx: CliContext, withInstance: boolean): stri
   return `${c.dim(e.at)}  ${who}${type}  ${e.message}${e.actor && e.actor !== 'berth' ? c.dim(`  by ${e.actor}`) : ''}`;
 }
 
-interface EventList {
-  items: EventView[];
-  total: number;
-}
+type EventList = Page<EventView>;
 
 async function fetchEvents(ctx: CliContext, name: string | undefined, query: Record<string, string | number | undefined>): Promise<EventList> {
   // /v1/events?instance= also finds the history of deleted instances.

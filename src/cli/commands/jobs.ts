@@ -1,36 +1,13 @@
 import type { Command } from 'commander';
+import type { Job, JobRun } from '../api-types.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode, usageError } from '../exit-codes.js';
 import { formatAge, formatDuration, paintStatus } from '../format.js';
 import { integer } from '../parse-args.js';
 import { confirm } from '../prompt.js';
 
-interface JobView {
-  id: string;
-  name: string;
-  schedule: string;
-  timezone: string;
-  target: { instance?: string; tenant?: string; plan?: string };
-  action: { type: string; command?: string[]; method?: string; path?: string; timeoutSeconds?: number };
-  enabled: boolean;
-  missedPolicy: string;
-  timeoutSeconds: number;
-  tenant: string | null;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  createdAt: string;
-}
-
-interface RunView {
-  id: string;
-  slot: string;
-  trigger: string;
-  status: string;
-  startedAt: string;
-  durationMs: number | null;
-  note: string | null;
-  results: Array<{ instance: string; outcome: string; exitCode: number | null; statusCode: number | null; output: string; truncated: boolean; error: string | null }>;
-}
+type JobView = Job;
+type RunView = JobRun;
 
 interface CreateOptions {
   schedule: string;

@@ -1,23 +1,10 @@
 import type { Command } from 'commander';
+import type { ClusterNode } from '../api-types.js';
 import { action, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes } from '../format.js';
 
-interface NodeView {
-  id: string;
-  hostname: string;
-  role: string;
-  availability: string;
-  state: string;
-  address: string | null;
-  leader: boolean;
-  engineVersion: string | null;
-  labels: Record<string, string>;
-  cpus: number;
-  memoryBytes: number;
-  instances: number;
-  engine: string;
-}
+type NodeView = ClusterNode;
 
 interface LoadResult {
   image: string;

@@ -1,32 +1,14 @@
 import type { Command } from 'commander';
 import { readLines } from '../api-client.js';
+import type { Service as ServiceView, SupervisedContainer } from '../api-types.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { paintStatus } from '../format.js';
 import { integer, seconds } from '../parse-args.js';
 import { Progress } from '../progress.js';
 
-interface Service {
-  name: string;
-  label: string;
-  state: string;
-  wantUp: boolean;
-  ready: boolean;
-  pid: number | null;
-  uptimeSeconds: number;
-  exitCode: number | null;
-  signal: string | null;
-  raw: string;
-  settled?: boolean;
-}
-
-interface Supervised {
-  name: string;
-  kind: string;
-  tenant: string | null;
-  engineState: string;
-  supervisor: string | null;
-  serviceCount: number | null;
-}
+/** An action's answer marks whether the service reached the state asked for. */
+type Service = ServiceView & { settled?: boolean };
+type Supervised = SupervisedContainer;
 
 /** Instances and registered containers share the /v1/containers/{name} routes. */
 const containerPath = (name: string): string => `/v1/containers/${encodeURIComponent(name)}`;

@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
+import type { Tenant } from '../api-types.js';
 import { action, type CliIo } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { formatBytes } from '../format.js';
 
-interface TenantView {
-  tenant: string;
-  limits: { maxInstances: number; maxCpus: number; maxMemory: string | number; maxMemoryBytes: number; maxJobs: number; minJobIntervalSeconds: number; plans: string[] };
-  overrides: Record<string, unknown>;
-  usage: { instances: number; cpus: number; memoryBytes: number; jobs: number };
-}
+type TenantView = Tenant;
 
 const LIMIT_OPTIONS = ['maxInstances', 'maxCpus', 'maxMemory', 'maxJobs', 'minJobIntervalSeconds', 'plans'] as const;
 

@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
+import type { Token } from '../api-types.js';
 import { action, type CliIo } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { formatAge } from '../format.js';
 
-interface TokenView {
-  id: string;
-  name: string;
-  scope: 'admin' | 'tenant';
-  tenant: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  expiresAt?: string | null;
-}
+type TokenView = Token;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 

@@ -1,46 +1,22 @@
 /** The instance vocabulary shared by the API, the reconciler, the monitor and the scheduler. */
 
 import type { HealthSpec } from '../../common/health-spec.js';
-import type { DesiredState, InstanceStatus } from '../../common/instance-status.js';
+import type { InstanceRecord } from '../../store/repositories/instance-record.js';
 
 export { DESIRED_STATES, INSTANCE_STATUSES, type DesiredState, type InstanceStatus } from '../../common/instance-status.js';
 export type { HealthSpec } from '../../common/health-spec.js';
 
-/** An instance as the API shows it: never secret values, only their names. */
-export interface Instance {
-  id: string;
-  name: string;
-  tenant: string;
-  plan: string;
-  image: string;
-  command: string[] | null;
-  env: Record<string, string>;
-  secretNames: string[];
+/**
+ * An instance as the API shows it: the stored record without what stays inside berth (sealed
+ * secrets, the spec hash, volume and network bookkeeping), with where it answers.
+ */
+export type Instance = Omit<InstanceRecord, 'secretsSealed' | 'specHash' | 'workspaceVolume' | 'containerPort' | 'networkName'> & {
   port: number;
-  hostPort: number | null;
   url: string | null;
   network: string | null;
-  health: HealthSpec;
-  desiredState: DesiredState;
-  status: InstanceStatus;
-  containerId: string | null;
-  restarts: number;
-  consecutiveFailures: number;
-  checksPassed: number;
-  lastCheckAt: string | null;
-  lastCheckOk: boolean | null;
-  lastCheckLatencyMs: number | null;
-  lastExitCode: number | null;
-  oomKilled: boolean;
-  backoffMs: number;
-  nextRestartAt: string | null;
-  lastError: string | null;
   /** The cluster node running it (runtime.driver swarm). */
   node?: string | null;
-  startedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+};
 
 /** The create request as it arrives (already shape-checked by the API schema, not yet by the domain). */
 export interface CreateInstanceInput {
