@@ -63,7 +63,9 @@ describe(`OpenAPI document is a contract (${testEnv.store})`, () => {
     writeFileSync(spec, JSON.stringify(doc));
     await run(openapiTypescript, [spec, '-o', path.join(dir, 'schema.d.ts'), '--silent'], { timeout: 60_000 });
     writeFileSync(path.join(dir, 'client.ts'), CLIENT);
-    const checked = await run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', path.join(dir, 'client.ts')], { timeout: 90_000 })
+    const compilerOptions = { noEmit: true, strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: true, types: [] };
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['client.ts'] }));
+    const checked = await run(tsc, ['-p', dir], { timeout: 90_000 })
       .then(() => ({ code: 0, out: '' }), (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, out: error.stdout ?? '' }));
     expect(checked.out).toBe('');
     expect(checked.code).toBe(0);
