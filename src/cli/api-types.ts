@@ -1,4 +1,6 @@
 import type { Static } from '@sinclair/typebox';
+import type { Container } from '../api/routes/docker.js';
+import type { Orphans } from '../api/routes/gc.js';
 import type { JobView, RunView } from '../api/routes/jobs.js';
 import type { EventSchema, HealthSchema, InstanceSchema } from '../api/routes/instance-schemas.js';
 import type { Node } from '../api/routes/nodes.js';
@@ -20,6 +22,9 @@ export type Service = Static<typeof ServiceSchema>;
 export type SupervisedContainer = Static<typeof SupervisedContainerSchema>;
 export type Tenant = Static<typeof TenantView>;
 export type Token = Static<typeof TokenView>;
+export type DockerContainer = Static<typeof Container>;
+export type OrphanList = Static<typeof Orphans>;
+export type OrphanVolume = OrphanList['volumes'][number];
 
 /** A page of a list route. */
 export interface Page<T> {

@@ -1,14 +1,9 @@
 import type { ApiClient } from './api-client.js';
+import type { ClusterNode } from './api-types.js';
 import type { Check } from './doctor-checks.js';
 import { CliError } from './exit-codes.js';
 
-interface NodeView {
-  hostname: string;
-  role: string;
-  state: string;
-  availability: string;
-  engine: string;
-}
+type NodeView = ClusterNode;
 
 /**
  * The cluster as the daemon sees it (runtime.driver swarm): the manager answers, nodes are

@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { errorResponses, listOf, Security } from '../schemas.js';
 
-const Container = Type.Object({
+export const Container = Type.Object({
   id: Type.String(),
   name: Type.String(),
   image: Type.String(),

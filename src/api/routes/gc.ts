@@ -17,7 +17,7 @@ const OrphanVolume = Type.Object({
   name: Type.String(), instance: Nullable(Type.String()), instanceName: Type.String(), tenant: Nullable(Type.String()), reason: Type.String(),
 });
 const OrphanNetwork = Type.Object({ id: Type.String(), name: Type.String(), tenant: Nullable(Type.String()), reason: Type.String() });
-const Orphans = Type.Object({
+export const Orphans = Type.Object({
   containers: Type.Array(OrphanContainer),
   volumes: Type.Array(OrphanVolume, { description: 'Workspaces of deleted instances that nobody asked to keep' }),
   keptVolumes: Type.Array(OrphanVolume, { description: 'Workspaces kept with keepData=true; gc removes them only with keptVolumes=true' }),

@@ -1,23 +1,10 @@
 import type { Command } from 'commander';
+import type { DockerContainer } from '../api-types.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { formatAge, paintStatus } from '../format.js';
 import { integer, seconds } from '../parse-args.js';
 
-interface Container {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  labels: Record<string, string>;
-  createdAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  oomKilled: boolean;
-  health: string | null;
-  restartCount: number;
-  ports: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
-}
+type Container = DockerContainer;
 
 const path = (name: string): string => `/v1/docker/containers/${encodeURIComponent(name)}`;
 

@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
+import type { OrphanList, OrphanVolume } from '../api-types.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { paintStatus } from '../format.js';
 
-interface OrphanVolume {
-  name: string;
-  instanceName: string;
-  tenant: string | null;
-  reason: string;
-}
-
-interface Orphans {
-  containers: Array<{ id: string; name: string; state: string; instance: string | null; tenant: string | null; reason: string }>;
-  volumes: OrphanVolume[];
-  keptVolumes?: OrphanVolume[];
-  networks: Array<{ id: string; name: string; tenant: string | null; reason: string }>;
-}
+/** A gc answer's `removed` has no kept volumes: it shares the listing's shape otherwise. */
+type Orphans = Omit<OrphanList, 'keptVolumes'> & Partial<Pick<OrphanList, 'keptVolumes'>>;
 
 interface GcResult {
   removed: Orphans;
