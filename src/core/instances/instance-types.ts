@@ -52,6 +52,9 @@ export interface Instance {
   startedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The revision of the spec it runs (GET …/revisions), and the one before it (null: never changed). */
+  revision: number;
+  previousRevision: number | null;
 }
 
 /** The create request as it arrives (already shape-checked by the API schema, not yet by the domain). */

@@ -35,5 +35,7 @@ export function toInstance(row: InstanceRow, bindAddress: string): Instance {
     startedAt: row.started_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    revision: Number(row.revision ?? 1),
+    previousRevision: row.previous_revision === null || row.previous_revision === undefined ? null : Number(row.previous_revision),
   };
 }
