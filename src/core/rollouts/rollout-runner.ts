@@ -121,9 +121,11 @@ export class RolloutRunner implements Service {
     if (rollout.status !== 'running') return;
     const failures = items.filter((i) => i.status === 'failed').length;
     if (failures > rollout.maxFailures) {
+      // Nothing new starts; those in flight finish their step, then the rollout ends as failed.
       const message = `stopped: ${failures} instances failed (maxFailures ${rollout.maxFailures}); the rest left untouched`;
+      if (items.some((i) => i.status === 'pending')) await this.o.rollouts.settlePending(rollout.id, 'skipped', 'not attempted: the rollout stopped at maxFailures', this.now());
+      if (items.some((i) => i.status === 'running')) return;
       if (await this.o.rollouts.setStatus(rollout.id, ['running'], 'failed', message, this.now())) {
-        await this.o.rollouts.settlePending(rollout.id, 'skipped', 'not attempted: the rollout stopped at maxFailures', this.now());
         this.o.events.record({ type: 'rollout-stopped', message: `rollout ${rollout.id} ${message}`, actor: 'berth', tenant: rollout.tenant, data: { rollout: rollout.id, failures } });
       }
       return;

@@ -29,6 +29,8 @@ export interface RolloutServiceOptions {
   secrets: SecretBox;
   spec: SpecDefaults;
   defaults: RolloutOptions;
+  /** Whether the engine has an image (a patch naming a missing one is refused up front). */
+  imageExists: (image: string) => Promise<boolean>;
   /** Wakes the runner (a new or resumed rollout). */
   wake: () => void;
   clock: Clock;
@@ -62,6 +64,9 @@ export class RolloutService {
     if (!FAILURE_ACTIONS.includes(failureAction)) throw BerthError.invalid('rollout.failureAction', `must be one of ${FAILURE_ACTIONS.join(', ')}`);
     if (!input.patch || typeof input.patch !== 'object' || !Object.keys(input.patch).length) throw BerthError.invalid('patch', 'must change at least one field');
 
+    if (input.patch.image !== undefined && typeof input.patch.image === 'string' && !(await this.o.imageExists(input.patch.image))) {
+      throw new BerthError('IMAGE_NOT_FOUND', `patch.image: ${input.patch.image} is not present on the container engine; berth does not pull or build images implicitly`, { field: 'patch.image' });
+    }
     const targets = await this.targets(selector, viewer);
     if (!targets.length) throw BerthError.invalid('selector', 'matches no instance');
     if (targets.length > MAX_INSTANCES) throw BerthError.invalid('selector', `matches ${targets.length} instances; at most ${MAX_INSTANCES} per rollout`);

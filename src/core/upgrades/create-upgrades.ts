@@ -74,6 +74,10 @@ export function createUpgrades(d: UpgradesDeps): Upgrades {
   const rollouts = new RolloutService({
     rollouts: repos.rollouts, repo: instances.repo, revisions, secrets: d.secrets, spec: d.spec, defaults: d.defaults, clock,
     wake: () => runner.wake(),
+    imageExists: (image) => {
+      d.gate.require();
+      return d.runtime.imageExists(image);
+    },
     currentOf: async (id) => {
       const row = await instances.repo.get(id);
       if (!row) return undefined;
