@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
@@ -33,7 +34,7 @@ describe(`SIGKILL mid-rollout (${testEnv.store})`, () => {
     const db = await storeUrlFor(testEnv.store);
     drop = db.drop;
     const env = { DATABASE_URL: db.url, BERTH_SCOPE: scope, BERTH_LOG_LEVEL: 'warn', BERTH_SCHEDULER_ENABLED: 'false' };
-    const first = spawnBerth(['serve'], env);
+    const first = spawnBerth(['serve'], env, { port: await freePort() });
     procs.push(first);
     dataDir = first.dataDir;
     await first.waitReady(60_000);
@@ -66,7 +67,7 @@ describe(`SIGKILL mid-rollout (${testEnv.store})`, () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
 
-    const second = spawnBerth(['serve'], env, { dataDir: first.dataDir });
+    const second = spawnBerth(['serve'], env, { dataDir: first.dataDir, port: await freePort() });
     procs.push(second);
     await second.waitReady(120_000);
 
@@ -102,3 +103,12 @@ describe(`SIGKILL mid-rollout (${testEnv.store})`, () => {
     await second.exited;
   }, 600_000);
 });
+
+/** A port nothing listens on right now (tenant containers publish ports in the same range the helper picks from). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
