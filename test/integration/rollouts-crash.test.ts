@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import type { RolloutView, Upgrade } from '../../src/core/upgrades/upgrade-types.js';
+import { freePort } from '../helpers/cli.js';
 import { spawnBerth, type DaemonProcess } from '../helpers/daemon-process.js';
 import { storeUrlFor } from '../helpers/databases.js';
 import { rawDocker, removeScope } from '../helpers/docker.js';
@@ -104,11 +104,3 @@ describe(`SIGKILL mid-rollout (${testEnv.store})`, () => {
   }, 600_000);
 });
 
-/** A port nothing listens on right now (tenant containers publish ports in the same range the helper picks from). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
