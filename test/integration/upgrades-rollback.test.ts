@@ -143,13 +143,19 @@ describe(`upgrades: health-gated rollout with automatic rollback (${testEnv.stor
 
   it('a new container that exits is rolled back with its exit code and last log lines', async () => {
     const res = await td.api<Change>('PATCH', `/v1/instances/${inst.name}?wait=true`, {
-      command: ['/bin/sh', '-c', 'echo "config missing: cannot start"; exit 3'], rollout: { healthTimeoutSeconds: 60 },
+      command: ['/bin/sh', '-c', 'echo "config missing: cannot start with key $API_KEY"; exit 3'], secrets: { API_KEY: 'sup3r-s3cret-value' }, rollout: { healthTimeoutSeconds: 60 },
     });
     expect(res.body.upgrade?.status, JSON.stringify(res.body)).toBe('rolled-back');
     expect(res.body.upgrade?.message).toContain('code 3');
     const failed = (await eventsOf(td, inst.name)).filter((e) => e.type === 'rollout-failed').pop()!;
     expect(failed.data).toMatchObject({ exitCode: 3, toRevision: 4 });
     expect(JSON.stringify(failed.data?.logs)).toContain('config missing');
+    // The secret the agent printed is masked in the event; revisions name it, never show it.
+    expect(JSON.stringify(failed.data?.logs)).not.toContain('sup3r-s3cret-value');
+    const revs = await td.api('GET', `/v1/instances/${inst.name}/revisions`);
+    expect(JSON.stringify(revs.body)).toContain('API_KEY');
+    expect(JSON.stringify(revs.body)).not.toContain('sup3r-s3cret-value');
+    expect(JSON.stringify((await td.api('GET', `/v1/instances/${inst.name}/upgrades`)).body)).not.toContain('sup3r-s3cret-value');
     expect((await untilStatus(td, inst.name, 'running')).revision).toBe(2);
   }, 180_000);
 

@@ -65,7 +65,9 @@ export function createUpgrades(d: UpgradesDeps): Upgrades {
   const upgrader = new Upgrader({
     repo: instances.repo, revisions: repos.revisions, upgrades: repos.upgrades, provisioner: instances.provisioner, runtime: d.runtime,
     watcher: instances.watcher, gate: healthGate, events: d.events, alerts: d.alerts, withInstanceLock,
-    columnsOf: (row, r) => revisions.columnsOf(row, r), view: (row) => toInstance(row, d.bindAddress), clock, logger: d.logger,
+    columnsOf: (row, r) => revisions.columnsOf(row, r),
+    secretValuesOf: (r) => (r.secretsSealed ? Object.values(d.secrets.open(r.secretsSealed)) : []),
+    view: (row) => toInstance(row, d.bindAddress), clock, logger: d.logger,
     ...(d.beforeRollout ? { beforeRollout: d.beforeRollout } : {}),
   });
   const worker = new UpgradeWorker({

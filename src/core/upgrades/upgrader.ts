@@ -11,6 +11,7 @@ import type { InstanceProvisioner } from '../instances/instance-provisioner.js';
 import { STATUS } from '../instances/instance-status.js';
 import type { Instance } from '../instances/instance-types.js';
 import type { StartWatcher } from '../instances/start-watcher.js';
+import { maskSecrets } from '../secrets/mask-secrets.js';
 import type { HealthGate } from './health-gate.js';
 import type { Revision, Upgrade } from './upgrade-types.js';
 import { UPGRADE_DONE } from './upgrade-types.js';
@@ -30,6 +31,8 @@ export interface UpgraderOptions {
   /** The instance's row columns for a revision (spec hash and network included). */
   columnsOf: (row: InstanceRow, revision: Revision) => InstancePatch;
   view: (row: InstanceRow) => Instance;
+  /** A revision's secret values, masked in the log lines an event keeps. */
+  secretValuesOf: (revision: Revision) => string[];
   clock: Clock;
   logger: Logger;
   /** Called before a rollout stops the old container (e.g. a workspace snapshot); a throw fails the upgrade before anything changed. */
@@ -177,7 +180,8 @@ export class Upgrader {
 
   /** The new revision failed its gate: evidence, then the old revision back (or the new one left to the monitor). */
   private async failed(u: Upgrade, row: InstanceRow, from: Revision, to: Revision, reason: string, exitCode: number | null): Promise<void> {
-    const logs = u.newContainerId ? await this.lastLines(u.newContainerId) : [];
+    const secrets = [...this.o.secretValuesOf(to), ...this.o.secretValuesOf(from)];
+    const logs = (u.newContainerId ? await this.lastLines(u.newContainerId) : []).map((line) => (secrets.length ? maskSecrets(line, secrets) : line));
     const info = u.newContainerId ? await this.o.runtime.inspectContainer(u.newContainerId).catch(() => undefined) : undefined;
     const code = exitCode ?? (info && info.state !== 'running' ? info.exitCode : null);
     const data = { fromRevision: u.fromRevision, toRevision: u.toRevision, exitCode: code, logs, failureAction: u.failureAction };
