@@ -184,6 +184,19 @@ describe(`upgrades: health-gated rollout with automatic rollback (${testEnv.stor
     expect(started.body.status).toBe('running');
     expect(await agent(started.body, '/env/value?name=VERSION')).toEqual({ value: 'stopped-change' });
   }, 180_000);
+
+  it('failureAction pause leaves the failing revision to the monitor; a rollback on request brings the previous one back', async () => {
+    const res = await td.api<Change>('PATCH', `/v1/instances/${inst.name}?wait=true`, { env: { HEALTH_FAIL: '1' }, rollout: { healthTimeoutSeconds: 20, failureAction: 'pause' } });
+    expect(res.body.upgrade, JSON.stringify(res.body)).toMatchObject({ status: 'paused', toRevision: 6 });
+    const held = (await td.api<Instance>('GET', `/v1/instances/${inst.name}`)).body;
+    expect(held.revision).toBe(6);
+    expect(held.status).not.toBe('upgrading');
+    expect((await containersOf(inst.id)).length).toBe(1);
+    const back = await td.api<Change>('POST', `/v1/instances/${inst.name}/rollback?wait=true`, {});
+    expect(back.body.upgrade, JSON.stringify(back.body)).toMatchObject({ kind: 'rollback', status: 'succeeded', toRevision: 5 });
+    const now = await untilStatus(td, inst.name, 'running');
+    expect(await agent(now, '/env/value?name=HEALTH_FAIL')).toEqual({ value: null });
+  }, 180_000);
 });
 
 async function waitFor<T>(fn: () => T | undefined, timeoutMs = 30_000): Promise<T> {
