@@ -71,7 +71,7 @@ export function createUpgrades(d: UpgradesDeps): Upgrades {
     ...(d.beforeRollout ? { beforeRollout: d.beforeRollout } : {}),
   });
   const worker = new UpgradeWorker({
-    upgrader, upgrades: repos.upgrades, repo: instances.repo, provisioner: instances.provisioner, withInstanceLock, runtimeUp, clock, logger: d.logger,
+    upgrader, upgrades: repos.upgrades, revisions: repos.revisions, repo: instances.repo, provisioner: instances.provisioner, withInstanceLock, runtimeUp, clock, logger: d.logger,
   });
   const rollouts = new RolloutService({
     rollouts: repos.rollouts, repo: instances.repo, revisions, secrets: d.secrets, spec: d.spec, defaults: d.defaults, clock,

@@ -3,6 +3,7 @@ import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Service } from '../../common/lifecycle.js';
 import type { InstancesRepo } from '../../store/repositories/instances-repo.js';
+import type { RevisionsRepo } from '../../store/repositories/revisions-repo.js';
 import type { UpgradesRepo } from '../../store/repositories/upgrades-repo.js';
 import type { InstanceProvisioner } from '../instances/instance-provisioner.js';
 import type { Upgrade } from './upgrade-types.js';
@@ -11,6 +12,7 @@ import type { Upgrader } from './upgrader.js';
 export interface UpgradeWorkerOptions {
   upgrader: Upgrader;
   upgrades: UpgradesRepo;
+  revisions: Pick<RevisionsRepo, 'deleteOrphans'>;
   repo: InstancesRepo;
   provisioner: InstanceProvisioner;
   withInstanceLock: <T>(id: string, fn: () => Promise<T>) => Promise<T>;
@@ -33,6 +35,7 @@ export class UpgradeWorker implements Service {
   private readonly inFlight = new Map<string, Promise<Upgrade>>();
   private timer: TimerHandle | undefined;
   private stopped = true;
+  private lastPrune = 0;
 
   constructor(private readonly o: UpgradeWorkerOptions) {}
 
@@ -69,7 +72,14 @@ export class UpgradeWorker implements Service {
 
   /** Unfinished upgrades are (re)run; instances left `upgrading` with none are started again on what they hold. */
   private async sweep(): Promise<void> {
-    if (this.stopped || !this.o.runtimeUp()) return;
+    if (this.stopped) return;
+    // A deleted instance's revisions (and the sealed secrets in them) go within a minute.
+    if (this.o.clock.now() - this.lastPrune >= 60_000) {
+      this.lastPrune = this.o.clock.now();
+      const pruned = await this.o.revisions.deleteOrphans();
+      if (pruned) this.o.logger.debug({ pruned }, 'removed the revisions of deleted instances');
+    }
+    if (!this.o.runtimeUp()) return;
     const unfinished = await this.o.upgrades.unfinished();
     const owned = new Set(unfinished.map((u) => u.instanceId));
     for (const u of unfinished) {

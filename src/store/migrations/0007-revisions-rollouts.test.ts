@@ -43,5 +43,11 @@ describe('migration 0007 (revisions and rollouts)', () => {
     expect(b).toMatchObject({ secretsSealed: 'v1:sealed', spec: { image: 'reg.local:5000/agent:v2', command: null, env: {}, secretNames: ['KEY'], plan: 'pro' } });
     const rows = await store.db.selectFrom('instances').select(['id', 'revision', 'previous_revision']).orderBy('id').execute();
     expect(rows).toEqual([{ id: 'ins_a', revision: 1, previous_revision: null }, { id: 'ins_b', revision: 1, previous_revision: null }]);
+
+    // A deleted instance's revisions (and their sealed secrets) are pruned; the others stay.
+    await store.db.deleteFrom('instances').where('id', '=', 'ins_b').execute();
+    expect(await repo.deleteOrphans()).toBe(1);
+    expect(await repo.get('ins_b', 1)).toBeUndefined();
+    expect(await repo.get('ins_a', 1)).toBeDefined();
   });
 });

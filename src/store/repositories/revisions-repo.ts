@@ -53,9 +53,11 @@ export class RevisionsRepo {
     return Number(row?.n ?? 0);
   }
 
-  /** A deleted instance's history goes with it. */
-  async deleteFor(instanceId: string): Promise<void> {
-    await this.db.deleteFrom('instance_revisions').where('instance_id', '=', instanceId).execute();
+  /** Revisions of instances that are gone (their sealed secrets go with them); returns how many. */
+  async deleteOrphans(): Promise<number> {
+    const r = await this.db.deleteFrom('instance_revisions')
+      .where('instance_id', 'not in', (eb) => eb.selectFrom('instances').select('id')).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** The plans a tenant's instances hold (for a plan change's quota check). */

@@ -80,8 +80,4 @@ export class UpgradesRepo {
     const rows = await this.db.selectFrom('instance_upgrades').selectAll().where('instance_id', '=', instanceId).orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map(toUpgrade);
   }
-
-  async deleteFor(instanceId: string): Promise<void> {
-    await this.db.deleteFrom('instance_upgrades').where('instance_id', '=', instanceId).execute();
-  }
 }
