@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ChangeResult, RevisionService } from '../../core/upgrades/revision-service.js';
 import type { Upgrade } from '../../core/upgrades/upgrade-types.js';
 import type { App } from '../app.js';
@@ -14,7 +15,7 @@ export interface RevisionRouteDeps {
   submit: (upgradeId: string) => Promise<Upgrade>;
   /** The instance as it is now (after a waited rollout). */
   instanceAfter: (id: string, viewer: { tenant: string | null }) => Promise<ChangeResult['instance']>;
-  clock: { setTimeout(fn: () => void, ms: number): unknown };
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** PATCH /v1/instances/{i} (a new revision, rolled out health-gated), its revisions and upgrades, and rollback. */
@@ -26,8 +27,12 @@ export function revisionRoutes(deps: RevisionRouteDeps) {
       void running.catch(() => undefined);
       return reply.status(202).send({ ...result, changed: true });
     }
-    const timeout = new Promise<undefined>((resolve) => deps.clock.setTimeout(() => resolve(undefined), (query.timeout ?? 300) * 1000));
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = deps.clock.setTimeout(() => resolve(undefined), (query.timeout ?? 300) * 1000);
+    });
     const ended = await Promise.race([running.catch(() => undefined), timeout]);
+    if (timer) deps.clock.clearTimeout(timer);
     const instance = await deps.instanceAfter(result.instance.id, viewer);
     if (!ended) return reply.status(202).send({ ...result, instance, changed: true });
     return reply.status(200).send({ ...result, instance, upgrade: ended, changed: true });
