@@ -148,6 +148,17 @@ describe('upgrader (fake engine)', () => {
     expect(containersOf(id)).toEqual([{ name: 'berth-upg-acme-next', state: 'running', v: '2' }]);
   });
 
+  it('an engine that refuses the new container: the upgrade fails at once with the old revision back (not retried forever)', async () => {
+    const id = await running();
+    const u = upgradesFor();
+    const { upgrade } = await u.revisions.patch(id, { env: { V: '2' } }, {}, 'test', SYSTEM_VIEWER);
+    fake.failNext('createContainer', () => new BerthError('RUNTIME_ERROR', 'invalid mount config'));
+    expect(await u.worker.submit(upgrade!.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('invalid mount config') });
+    expect(await instances.repo.get(id)).toMatchObject({ revision: 1, status: 'starting' });
+    expect(containersOf(id)).toEqual([{ name: 'berth-upg-acme', state: 'running', v: '1' }]);
+    expect(alerts.map((a) => a.event)).toEqual(['rollout-failed']);
+  });
+
   it('refuses a second change while one is in progress, and a rollback to where it is', async () => {
     const id = await running();
     const u = upgradesFor();

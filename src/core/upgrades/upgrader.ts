@@ -40,6 +40,8 @@ export interface UpgraderOptions {
 }
 
 const LOG_LINES = 20;
+/** Failures that pass: the upgrade is resumed from its phase rather than failed. */
+const TRANSIENT: ReadonlySet<string> = new Set(['RUNTIME_UNAVAILABLE', 'STORE_UNAVAILABLE', 'NOT_READY', 'TIMEOUT']);
 
 /**
  * Moves one instance from one revision to another, health-gated: the new container is created
@@ -73,12 +75,34 @@ export class Upgrader {
       try {
         await this.run(u);
       } catch (error) {
-        // An engine or store failure midway: the record keeps its phase; the worker resumes it.
-        this.o.logger.warn({ upgrade: id, instance: u.instanceId, reason: describeError(error) }, 'upgrade interrupted; it will be resumed');
-        throw error;
+        if (this.stopping || !(await this.refused(id, error))) {
+          // The engine or the store away midway: the record keeps its phase; the worker resumes it.
+          this.o.logger.warn({ upgrade: id, instance: u.instanceId, reason: describeError(error) }, 'upgrade interrupted; it will be resumed');
+          throw error;
+        }
       }
       return (await this.o.upgrades.get(id))!;
     });
+  }
+
+  /**
+   * A failure retrying cannot fix (the engine refused the new container, an image went away):
+   * the previous revision comes back and the upgrade ends `failed`. Returns false for a
+   * transient failure (engine or store away) or one past the health gate: those are resumed.
+   */
+  private async refused(id: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof BerthError) || TRANSIENT.has(error.code)) return false;
+    const u = await this.o.upgrades.get(id);
+    if (!u || u.status !== 'running' || u.phase === 'committed') return false;
+    const row = await this.o.repo.get(u.instanceId);
+    const from = await this.o.revisions.get(u.instanceId, u.fromRevision);
+    if (!row || !from) return false;
+    const message = `revision ${u.toRevision} could not be rolled out: ${describeError(error)}`;
+    this.event(row, u, 'rollout-failed', message, { fromRevision: u.fromRevision, toRevision: u.toRevision, exitCode: null, logs: [] });
+    this.o.alerts.notify({ event: 'rollout-failed', status: row.status, message, data: { toRevision: u.toRevision }, at: this.now(), instance: { id: row.id, name: row.name, tenant: row.tenant, plan: row.plan } });
+    await this.undo(u, row, from, message);
+    await this.finish(u, { status: 'failed', message });
+    return true;
   }
 
   private async finish(u: Upgrade, change: UpgradeChange): Promise<void> {
