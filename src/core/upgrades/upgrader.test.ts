@@ -48,7 +48,8 @@ function upgradesFor(): Upgrades {
     judge: async (_t, _ms, abandon) => {
       for (;;) {
         if (verdict !== 'hold') return verdict;
-        await abandon?.();
+        const gone = await abandon?.();
+        if (gone) return { healthy: false, reason: gone, exitCode: null, probes: 0, healthyAt: null };
         await new Promise((r) => setTimeout(r, 5));
       }
     },
@@ -157,6 +158,22 @@ describe('upgrader (fake engine)', () => {
     expect(await instances.repo.get(id)).toMatchObject({ revision: 1, status: 'starting' });
     expect(containersOf(id)).toEqual([{ name: 'berth-upg-acme', state: 'running', v: '1' }]);
     expect(alerts.map((a) => a.event)).toEqual(['rollout-failed']);
+  });
+
+  it('a delete during the health gate wins: the rollout stops and both containers go with the instance', async () => {
+    const id = await running();
+    const u = upgradesFor();
+    verdict = 'hold';
+    const { upgrade } = await u.revisions.patch(id, { env: { V: '2' } }, {}, 'test', SYSTEM_VIEWER);
+    const rolling = u.worker.submit(upgrade!.id);
+    for (let i = 0; i < 400 && (await upgradeRepos(store).upgrades.get(upgrade!.id))?.phase !== 'switched'; i++) await new Promise((r) => setTimeout(r, 5));
+    // Start/stop/restart answer at once rather than wait behind the rollout.
+    await expect(instances.service.act(id, 'stop', 'test', SYSTEM_VIEWER)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    const deleted = await instances.service.delete(id, { keepData: false }, 'test', SYSTEM_VIEWER);
+    expect(deleted.done).toBe(true);
+    expect(await rolling).toMatchObject({ status: 'cancelled' });
+    expect(await instances.repo.get(id)).toBeUndefined();
+    expect(containersOf(id)).toEqual([]);
   });
 
   it('refuses a second change while one is in progress, and a rollback to where it is', async () => {
