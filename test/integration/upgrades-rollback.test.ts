@@ -105,6 +105,11 @@ describe(`upgrades: health-gated rollout with automatic rollback (${testEnv.stor
       expect({ body, status: res.status }).toEqual({ body, status });
       expect(JSON.stringify(res.body.error), JSON.stringify(body)).toContain(field);
     }
+    // A plan change respects the tenant's allowed plans (and quota), as a create does.
+    expect((await td.api('PUT', '/v1/tenants/upg/limits', { plans: ['starter'] })).status).toBe(200);
+    const plan = await td.api<ErrorBody>('PATCH', `/v1/instances/${inst.name}`, { plan: 'pro' });
+    expect({ status: plan.status, code: plan.body.error?.code, field: plan.body.error?.field }).toEqual({ status: 403, code: 'QUOTA_EXCEEDED', field: 'plan' });
+    expect((await td.api('PUT', '/v1/tenants/upg/limits', { reset: ['plans'] })).status).toBe(200);
     const revs = await td.api<{ total: number }>('GET', `/v1/instances/${inst.name}/revisions`);
     expect(revs.body.total).toBe(2);
     // Another tenant's token does not learn the instance exists.
