@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.js';
+import { BerthError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { upgradeRepos, type UpgradeRepos } from '../../store/repositories/upgrade-repos.js';
 import { openStore, type Store } from '../../store/store.js';
@@ -142,6 +143,23 @@ describe('rollout runner', () => {
     const r = await until(id, (x) => x.status !== 'running');
     expect(r.status).toBe('paused');
     expect(await statuses(id)).toEqual({ a: 'succeeded', b: 'failed', c: 'pending' });
+  });
+
+  it('an instance busy with another change waits (not a failure) and is moved once free', async () => {
+    let busy = true;
+    const id = await makeRollout(['a', 'b'], 1, 0);
+    startRunner();
+    const original = runner!['o'].revisions.patch;
+    runner!['o'].revisions.patch = async (...args) => {
+      if (busy && args[0] === 'a') throw new BerthError('INVALID_STATE', 'instance a has a rollout in progress');
+      return original(...args);
+    };
+    for (let i = 0; i < 500 && (await statuses(id)).b !== 'succeeded'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await statuses(id)).toEqual({ a: 'pending', b: 'succeeded' });
+    expect((await repos.rollouts.items(id))[0]!.message).toContain('waiting');
+    busy = false;
+    expect((await until(id, (x) => x.status !== 'running')).status).toBe('succeeded');
+    expect(await statuses(id)).toEqual({ a: 'succeeded', b: 'succeeded' });
   });
 
   it('continues from the store after a restart: a running item whose upgrade ended is settled, the rest started', async () => {

@@ -139,14 +139,14 @@ export class RolloutRunner implements Service {
     }
     for (const item of pending) {
       if (running >= rollout.maxParallel || this.stopped) break;
-      running++;
-      await this.begin(rollout, item);
+      if (await this.begin(rollout, item)) running++;
     }
   }
 
-  private async begin(rollout: Rollout, item: RolloutItem): Promise<void> {
+  /** Starts one item; true when an upgrade now runs for it (it takes a slot of maxParallel). */
+  private async begin(rollout: Rollout, item: RolloutItem): Promise<boolean> {
     // Marked first: a crash after the upgrade is queued finds it by rollout and instance.
-    if (!(await this.o.rollouts.updateItem(rollout.id, item.instanceId, { status: 'running', startedAt: this.now() }, ['pending']))) return;
+    if (!(await this.o.rollouts.updateItem(rollout.id, item.instanceId, { status: 'running', startedAt: this.now() }, ['pending']))) return false;
     try {
       const viewer = { tenant: rollout.tenant };
       const { upgrade, revision } = await this.o.revisions.patch(item.instanceId, this.o.service.patchOf(rollout), {
@@ -154,13 +154,20 @@ export class RolloutRunner implements Service {
       }, rollout.actor, viewer);
       if (!upgrade) {
         await this.o.rollouts.updateItem(rollout.id, item.instanceId, { status: 'succeeded', message: 'already on this spec; nothing to change', endedAt: this.now() });
-        return;
+        return false;
       }
       await this.o.rollouts.updateItem(rollout.id, item.instanceId, { upgradeId: upgrade.id, revision: revision?.revision ?? upgrade.toRevision });
       void this.o.submit(upgrade.id).then(() => this.wake(), () => this.wake());
+      return true;
     } catch (error) {
+      if (error instanceof BerthError && error.code === 'INVALID_STATE') {
+        // Busy right now (another rollout or a PATCH in progress, being created): tried again on a later tick.
+        await this.o.rollouts.updateItem(rollout.id, item.instanceId, { status: 'pending', message: `waiting: ${describeError(error)}` }, ['running']);
+        return false;
+      }
       const gone = error instanceof BerthError && error.code === 'INSTANCE_NOT_FOUND';
       await this.o.rollouts.updateItem(rollout.id, item.instanceId, { status: gone ? 'skipped' : 'failed', message: describeError(error), endedAt: this.now() });
+      return false;
     }
   }
 }
