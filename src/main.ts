@@ -30,6 +30,10 @@ import { workspaceRoutes } from './api/routes/workspaces.js';
 import { tenantRoutes } from './api/routes/tenants.js';
 import { TenantQuotas } from './core/tenants/tenant-quotas.js';
 import { resolvePlans } from './core/plans/resolve-plans.js';
+import { createUpgrades } from './core/upgrades/create-upgrades.js';
+import { upgradeRepos } from './store/repositories/upgrade-repos.js';
+import { revisionRoutes } from './api/routes/revisions.js';
+import { rolloutRoutes } from './api/routes/rollouts.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
@@ -200,6 +204,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   // The monitor is the one health judge: it watches every new start, even with its loop disabled.
   instances.watcher.attach(monitor);
+  // Revisions, health-gated upgrades and fleet rollouts; the monitor judges each rollout's gate.
+  const upgrades = createUpgrades({
+    instances, repos: upgradeRepos(store), runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, alerts, bindAddress: config.runtime.bindAddress,
+    spec: { plans: instances.plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage, defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages },
+    defaults: config.rollout, quota: quotas, clock, logger: logger.child({ component: 'upgrades' }),
+  });
+  upgrades.healthGate.attach(monitor);
   if (config.monitor.enabled) {
     reconciler.setExitHandler(monitor.exitHandler);
     monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
@@ -222,6 +233,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     quota: quotas,
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
   });
+  // After the reconciler and monitor: interrupted upgrades are resumed, then rollouts continue.
+  services.push(upgrades.worker, upgrades.runner);
   services.push(scheduling.scheduler);
   services.push(new RetentionLoop({ repo: store.repos.retention, settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());
@@ -244,6 +257,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     serviceRoutes({ supervision, runtime, clock }),
     nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     tenantRoutes(quotas),
+    revisionRoutes({ revisions: upgrades.revisions, submit: (id) => upgrades.worker.submit(id), instanceAfter: (id, viewer) => instances.service.get(id, viewer), clock }),
+    rolloutRoutes(upgrades.rollouts),
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];

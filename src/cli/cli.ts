@@ -16,6 +16,8 @@ import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUiCommand } from './commands/ui.js';
 import { registerTenantCommands } from './commands/tenants.js';
+import { registerUpgradeCommands } from './commands/upgrade.js';
+import { registerRolloutCommands } from './commands/rollout.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -69,6 +71,8 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerDoctorCommand(program, io);
   registerCompletionCommand(program, io);
   registerUiCommand(program, io);
+  registerUpgradeCommands(program, io);
+  registerRolloutCommands(program, io);
   return program;
 }
 

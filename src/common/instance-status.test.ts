@@ -32,6 +32,8 @@ describe('instance status machine', () => {
     ['stopped', 'running'], ['stopping', 'running'], ['failed', 'running'],
     ['stopping', 'restarting'], ['stopped', 'crashloop'], ['failed', 'restarting'],
     ['stopped', 'unhealthy'], ['unhealthy', 'unhealthy'], ['running', 'running'], ['stopped', 'stopped'], ['deleting', 'deleting'],
+    // A rollout begins only from a (meant to be) running instance and ends healthy or launched again.
+    ['creating', 'upgrading'], ['stopped', 'upgrading'], ['deleting', 'upgrading'], ['upgrading', 'upgrading'], ['upgrading', 'unhealthy'], ['upgrading', 'restarting'],
   ];
 
   it.each(illegal)('refuses %s → %s', (from, to) => {
@@ -53,6 +55,12 @@ describe('instance status machine', () => {
     expect(STATUS.actionable).not.toContain('creating');
     expect(STATUS.actionable).not.toContain('deleting');
     expect(STATUS.deletable).toHaveLength(INSTANCE_STATUSES.length - 1);
+    // The monitor neither probes nor restarts an instance mid-rollout; start/stop/restart wait for it.
+    expect(STATUS.monitored).not.toContain('upgrading');
+    expect(STATUS.busy).toContain('upgrading');
+    expect(transitionEvent('upgrading', 'running')).toBe('upgraded');
+    expect(transitionEvent('upgrading', 'starting')).toBe('launched');
+    expect(transitionEvent('running', 'upgrading')).toBe('upgrade-started');
   });
 
   it('reaches every status except creating from some other status', () => {

@@ -7,6 +7,7 @@
 
 export const INSTANCE_STATUSES = [
   'creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting',
+  'upgrading',
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
@@ -34,7 +35,9 @@ export const STATUS = {
   /** `?wait=running` (and the CLI's wait) stops waiting at these. */
   settled: set('running', 'failed', 'crashloop', 'stopped'),
   /** Nobody may act on these until the work in progress finishes. */
-  busy: set('creating', 'deleting'),
+  busy: set('creating', 'deleting', 'upgrading'),
+  /** A health-gated upgrade may begin from these (a stopped instance changes without a rollout). */
+  upgradable: set('starting', 'running', 'unhealthy', 'restarting', 'crashloop', 'failed'),
   /** A start, restart or stop request may act on these. */
   actionable: except('creating', 'deleting'),
   /** A delete may begin from any of these. */
@@ -44,7 +47,8 @@ export const STATUS = {
 /** Why a status changes: each legal transition has exactly one of these. */
 export type TransitionEvent =
   | 'launched' | 'created-stopped' | 'create-failed' | 'healthy' | 'start-timeout' | 'probe-failed'
-  | 'restart-scheduled' | 'crashloop' | 'gave-up' | 'stop-requested' | 'stopped' | 'delete-requested';
+  | 'restart-scheduled' | 'crashloop' | 'gave-up' | 'stop-requested' | 'stopped' | 'delete-requested'
+  | 'upgrade-started' | 'upgraded';
 
 interface Rule {
   event: TransitionEvent;
@@ -67,6 +71,10 @@ export const TRANSITIONS: readonly Rule[] = [
   { event: 'stop-requested', from: STATUS.actionable, to: 'stopping' },
   { event: 'stopped', from: except('creating', 'deleting', 'stopped'), to: 'stopped' },
   { event: 'delete-requested', from: except('deleting'), to: 'deleting' },
+  // A rollout owns the instance (the monitor neither probes nor restarts it) until the new
+  // revision passes its health gate (`upgraded`) or the old one is launched again (`launched`).
+  { event: 'upgrade-started', from: STATUS.upgradable, to: 'upgrading' },
+  { event: 'upgraded', from: ['upgrading'], to: 'running' },
 ];
 
 const TABLE = new Map<string, TransitionEvent>();

@@ -229,6 +229,12 @@ export const ConfigSchema = Type.Object({
   alerts: Type.Object({
     webhooks: Type.Array(WebhookSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
+  rollout: Type.Object({
+    /** How long a new revision has to pass its health check before it is rolled back (per request: rollout.healthTimeoutSeconds). */
+    healthTimeoutSeconds: Type.Integer({ default: 120, minimum: 1, maximum: 3600 }),
+    /** rollback: the previous revision comes back; pause: the new one stays, left to the monitor. */
+    failureAction: Type.Union([Type.Literal('rollback'), Type.Literal('pause')], { default: 'rollback' }),
+  }, { additionalProperties: false, default: {} }),
   supervision: Type.Object({
     /** s6 scan directories tried in order on a container; the first with supervised services wins. */
     scanDirs: Type.Array(Type.String({ pattern: '^/' }), { default: ['/run/service', '/var/run/s6/services', '/run/s6-rc/servicedirs', '/etc/s6/services', '/etc/service', '/service'] }),

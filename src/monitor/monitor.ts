@@ -9,6 +9,8 @@ import type { AppendEvent } from '../core/events/event-log.js';
 import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import type { Service } from '../common/lifecycle.js';
 import type { StartWatcher } from '../core/instances/start-watcher.js';
+import type { GateTarget, GateVerdict, HealthGate } from '../core/upgrades/health-gate.js';
+import { judgeRollout } from './rollout-judge.js';
 import type { ExitHandler } from '../reconciler/exit-handler.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
@@ -64,7 +66,7 @@ interface Tracked {
  * It is the one health judge: a container the instances service just started is watched from
  * here too (`watch`), even while the monitor loop itself is disabled (first health only).
  */
-export class Monitor implements Service, StartWatcher {
+export class Monitor implements Service, StartWatcher, HealthGate {
   readonly name = 'monitor';
   private readonly tracked = new Map<string, Tracked>();
   private readonly prober: HttpProber;
@@ -223,6 +225,12 @@ export class Monitor implements Service, StartWatcher {
   watch(id: string): void {
     if (this.state === 'stopped') return;
     void this.watchNow(id).catch((error: unknown) => this.o.logger.warn({ instance: id, reason: describeError(error) }, 'could not watch a new start'));
+  }
+
+  /** A rollout's health gate, judged with this monitor's prober and rules (see rollout-judge.ts). */
+  judge(target: GateTarget, deadlineMs: number, abandon?: () => Promise<string | null>): Promise<GateVerdict> {
+    const { config, runtime, clock, serviceCheck } = this.o;
+    return judgeRollout({ config, prober: this.prober, runtime, clock, startProbeIntervalMs: this.startProbeIntervalMs, ...(serviceCheck ? { serviceCheck } : {}) }, target, deadlineMs, abandon);
   }
 
   /** Stopped, restarted or deleted on request: forget this run (a new start is watched afresh). */

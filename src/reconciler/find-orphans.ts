@@ -89,6 +89,9 @@ export async function findOrphans(deps: OrphanDeps, options: { sharedNetwork?: b
     const base = { id: c.id, name: c.name, state: c.state, instance, tenant: c.labels[LABELS.tenant] ?? null };
     if (!row) {
       orphans.containers.push({ ...base, duplicateOf: null, reason: instance ? `instance ${instance} has no row` : 'no berth.instance label' });
+    } else if (row.status === 'upgrading') {
+      // Mid-rollout an instance has two containers (old and -next); the rollout removes one.
+      continue;
     } else if (row.containerId !== null && row.containerId !== c.id && c.name !== containerName(deps.scope, row.name)) {
       orphans.containers.push({ ...base, duplicateOf: row.name, reason: `a second container for ${row.name}` });
     }

@@ -197,6 +197,8 @@ export class Reconciler implements Service {
     const p = this.o.provisioner;
     if (row.status === 'deleting') return p.finishDelete(id, 'berth');
     if (row.status === 'creating') return p.finishCreate(id, 'berth');
+    // A rollout owns it (both containers); an interrupted one is resumed by the upgrade worker.
+    if (row.status === 'upgrading') return;
     const status = row.status;
     const container = await p.findContainer(row);
 

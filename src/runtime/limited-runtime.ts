@@ -3,7 +3,7 @@ import type { RuntimeDriver } from './runtime-driver.js';
 
 /** The runtime calls that change engine state; each takes a slot of the engine limiter. */
 export const ENGINE_MUTATIONS = [
-  'createContainer', 'startContainer', 'stopContainer', 'restartContainer', 'killContainer', 'removeContainer',
+  'createContainer', 'startContainer', 'stopContainer', 'restartContainer', 'killContainer', 'removeContainer', 'renameContainer',
   'ensureNetwork', 'removeNetwork', 'ensureVolume', 'removeVolume',
 ] as const satisfies ReadonlyArray<keyof RuntimeDriver>;
 

@@ -178,6 +178,8 @@ export interface RuntimeDriver {
   killContainer(id: string, signal?: string): Promise<void>;
   /** Removes a container; a missing one is not an error. */
   removeContainer(id: string): Promise<void>;
+  /** Gives a container a new name (a rollout's new container takes the instance's usual name); drivers without it keep the name. */
+  renameContainer?(id: string, name: string): Promise<void>;
   /** undefined when no such container exists. */
   inspectContainer(idOrName: string): Promise<ContainerInfo | undefined>;
   listContainers(options: { labels?: Record<string, string>; all: boolean }): Promise<ContainerInfo[]>;

@@ -50,6 +50,10 @@ export interface InstancesTable {
   updated_at: string;
   /** Bumped on each write; guards concurrent updates. */
   version: Generated<number>;
+  /** The revision (instance_revisions) the spec columns above hold. */
+  revision: Generated<number>;
+  /** The revision before it, or null for an instance never changed. */
+  previous_revision: Generated<number | null>;
 }
 
 export interface NetworksTable {
@@ -142,6 +146,83 @@ export interface TenantLimitsTable {
   updated_at: string;
 }
 
+/** One numbered spec of an instance; secrets only sealed. */
+export interface InstanceRevisionsTable {
+  instance_id: string;
+  revision: number;
+  tenant: string;
+  /** JSON: image, command, env, secretNames, plan, port, health. */
+  spec: string;
+  secrets_sealed: string | null;
+  /** JSON array of the changed field names against the revision it was made from. */
+  changed: string;
+  actor: string;
+  reason: string | null;
+  created_at: string;
+}
+
+/** One health-gated move of an instance from one revision to another (a PATCH, a rollback, a rollout item). */
+export interface InstanceUpgradesTable {
+  id: string;
+  instance_id: string;
+  tenant: string;
+  rollout_id: string | null;
+  /** upgrade | rollback */
+  kind: string;
+  from_revision: number;
+  to_revision: number;
+  /** pending | running | succeeded | rolled-back | failed | paused | cancelled */
+  status: string;
+  /** Where a running upgrade is: pending | created | switched | committed (resumed from here after a crash). */
+  phase: string;
+  old_container_id: string | null;
+  new_container_id: string | null;
+  health_timeout_seconds: number;
+  failure_action: string;
+  actor: string;
+  message: string | null;
+  /** Old container stopped → new container healthy, in ms. */
+  downtime_ms: number | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface RolloutsTable {
+  id: string;
+  /** The tenant a tenant token made it for; null: made by an admin. */
+  tenant: string | null;
+  selector: string;
+  /** JSON patch without secret values (those are in secrets_sealed). */
+  patch: string;
+  secrets_sealed: string | null;
+  max_parallel: number;
+  max_failures: number;
+  health_timeout_seconds: number;
+  failure_action: string;
+  /** running | paused | cancelled | succeeded | failed */
+  status: string;
+  message: string | null;
+  actor: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolloutItemsTable {
+  rollout_id: string;
+  instance_id: string;
+  instance_name: string;
+  tenant: string;
+  position: number;
+  /** pending | running | succeeded | failed | skipped | cancelled */
+  status: string;
+  upgrade_id: string | null;
+  revision: number | null;
+  message: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -157,4 +238,8 @@ export interface Database {
   meta: MetaTable;
   workspaces: WorkspacesTable;
   tenant_limits: TenantLimitsTable;
+  instance_revisions: InstanceRevisionsTable;
+  instance_upgrades: InstanceUpgradesTable;
+  rollouts: RolloutsTable;
+  rollout_items: RolloutItemsTable;
 }

@@ -10,6 +10,9 @@ import { JobsRepo } from './repositories/jobs-repo.js';
 import { MonitorRepo } from './repositories/monitor-repo.js';
 import { NetworksRepo } from './repositories/networks-repo.js';
 import { RetentionRepo } from './repositories/retention-repo.js';
+import { RevisionsRepo } from './repositories/revisions-repo.js';
+import { RolloutsRepo } from './repositories/rollouts-repo.js';
+import { UpgradesRepo } from './repositories/upgrades-repo.js';
 import { TenantsRepo } from './repositories/tenants-repo.js';
 import { TokensRepo } from './repositories/tokens-repo.js';
 import { WorkspacesRepo } from './repositories/workspaces-repo.js';
@@ -27,6 +30,9 @@ export interface Repositories {
   tenants: TenantsRepo;
   jobs: JobsRepo;
   retention: RetentionRepo;
+  revisions: RevisionsRepo;
+  upgrades: UpgradesRepo;
+  rollouts: RolloutsRepo;
 }
 
 export interface RepositoryOptions {
@@ -52,5 +58,8 @@ export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, 
     tenants: new TenantsRepo(db),
     jobs: new JobsRepo(db),
     retention: new RetentionRepo(db),
+    revisions: new RevisionsRepo(db),
+    upgrades: new UpgradesRepo(db),
+    rollouts: new RolloutsRepo(db),
   };
 }

@@ -39,6 +39,8 @@ let s6A: { id: string; name: string };
 let jobA: string;
 let runA: string;
 let workspaceA: string;
+/** A's rollout (paused at once), and the instances rollbacks and rollouts act on (not instanceA, which other cases use). */
+let rolloutA: string;
 
 async function post<T>(path: string, body: unknown, token: string | null = td.token): Promise<T> {
   const res = await td.api<T>('POST', path, body, token);
@@ -81,6 +83,16 @@ function cases(): Record<string, Case> {
     'GET /v1/instances/:idOrName/logs': { make: fixed(`${i}/logs?tail=5`) },
     'GET /v1/instances/:idOrName/stats': { make: fixed(`${i}/stats`) },
     'GET /v1/events': { make: fixed('/v1/events'), other: fixed(`/v1/events?tenant=${A}`) },
+    // A no-op patch (200, nothing changes) keeps instanceA out of a rollout the other cases would meet.
+    'PATCH /v1/instances/:idOrName': { make: fixed(i, { env: {} }) },
+    'GET /v1/instances/:idOrName/revisions': { make: fixed(`${i}/revisions`) },
+    'GET /v1/instances/:idOrName/upgrades': { make: fixed(`${i}/upgrades`) },
+    // mx-rb has revisions 1 and 2: each caller goes back to the previous one (and waits, so the next may too).
+    'POST /v1/instances/:idOrName/rollback': { make: fixed('/v1/instances/mx-rb/rollback?wait=true&timeout=120', {}) },
+    'POST /v1/rollouts': { make: async () => ({ path: '/v1/rollouts', body: { selector: { instances: ['mx-ro'] }, patch: { env: { MX_RO: unique('v') } } } }) },
+    'GET /v1/rollouts': { shared: true, make: fixed('/v1/rollouts') },
+    'GET /v1/rollouts/:id': { make: async () => ({ path: `/v1/rollouts/${rolloutA}` }) },
+    'POST /v1/rollouts/:id/actions': { make: async () => ({ path: `/v1/rollouts/${rolloutA}/actions`, body: { action: 'pause' } }) },
     // The other tenant names an instance it cannot see: 400 naming target.instance (as for a missing one).
     'POST /v1/jobs': { refused: [400, 403, 404], make: async () => ({ path: '/v1/jobs', body: { name: unique('mx-j'), schedule: '0 0 1 1 *', target: { instance: instanceA.name }, action: { type: 'restart' } } }) },
     'GET /v1/jobs': { shared: true, make: fixed('/v1/jobs') },
@@ -144,7 +156,7 @@ const methodOf = (key: string): string => key.split(' ')[0]!;
 async function settle(): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    const busy = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').where('status', 'in', ['creating', 'starting', 'deleting']).execute();
+    const busy = await unsafeDbForTests(td.daemon.store).selectFrom('instances').select('id').where('status', 'in', ['creating', 'starting', 'deleting', 'upgrading']).execute();
     if (busy.length === 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -164,7 +176,15 @@ beforeAll(async () => {
   jobA = (await post<{ id: string }>('/v1/jobs', { name: 'mx-job-a', schedule: '0 0 1 1 *', target: { instance: 'mx-a' }, action: { type: 'exec', command: ['true'], timeoutSeconds: 10 } })).id;
   runA = (await post<{ id: string }>(`/v1/jobs/${jobA}/run?wait=true&timeout=60`, undefined)).id;
   workspaceA = await throwawayWorkspace();
-}, 180_000);
+  for (const name of ['mx-rb', 'mx-ro']) {
+    const made = await td.api<{ status: string }>('POST', '/v1/instances?wait=running&timeout=90', { tenant: A, name, plan: 'starter' });
+    expect(made.body.status).toBe('running');
+  }
+  const patched = await td.api<{ upgrade: { status: string } }>('PATCH', '/v1/instances/mx-rb?wait=true&timeout=120', { env: { MX: 'two' } });
+  expect(patched.body.upgrade.status).toBe('succeeded');
+  rolloutA = (await post<{ id: string }>('/v1/rollouts', { selector: { instances: ['mx-ro'] }, patch: { env: { MX: 'paused' } } }, own)).id;
+  await post(`/v1/rollouts/${rolloutA}/actions`, { action: 'pause' }, own);
+}, 300_000);
 afterAll(async () => {
   await td?.cleanup();
 });

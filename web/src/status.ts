@@ -1,6 +1,6 @@
 import type { Instance, InstanceStatus } from './api/client';
 
-export const STATUSES: InstanceStatus[] = ['creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting'];
+export const STATUSES: InstanceStatus[] = ['creating', 'starting', 'running', 'unhealthy', 'restarting', 'stopping', 'stopped', 'crashloop', 'failed', 'deleting', 'upgrading'];
 
 /** Needs a human: shown first and counted in red. */
 export const ATTENTION = new Set<InstanceStatus>(['unhealthy', 'crashloop', 'failed']);

@@ -10,6 +10,18 @@ const Slug = (description: string) => Type.String({ pattern: SLUG.source, maxLen
 
 export const StatusSchema = Type.Union(INSTANCE_STATUSES.map((s) => Type.Literal(s)), { description: 'Lifecycle status' });
 
+export const HealthPatchSchema = () => Type.Object({
+  path: Type.Optional(Type.String({ pattern: HEALTH_PATH.source, maxLength: 512 })),
+  intervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400 })),
+  timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600 })),
+  failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  successThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  startPeriodSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400 })),
+  services: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$' }), {
+    maxItems: 32, description: 'Critical s6 services: the instance is unhealthy while one is down or flapping',
+  })),
+}, { additionalProperties: false });
+
 export const HealthSchema = Type.Object({
   path: Type.String(),
   intervalSeconds: Type.Number(),
@@ -52,6 +64,8 @@ export const InstanceSchema = Type.Object({
   startedAt: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  revision: Type.Integer({ description: 'The revision of the spec it runs (GET /v1/instances/{idOrName}/revisions)' }),
+  previousRevision: Nullable(Type.Integer({ description: 'The revision before it; null when never changed' })),
 }, { $id: 'Instance', title: 'Instance' });
 
 const StringMap = (description: string) => Type.Record(Type.String({ pattern: ENV_KEY.source }), Type.String({ maxLength: 32768 }), { additionalProperties: false, description });
@@ -65,17 +79,7 @@ export const CreateInstanceBody = Type.Object({
   env: Type.Optional(StringMap('Plain environment')),
   secrets: Type.Optional(StringMap('Injected as env; stored encrypted and never returned')),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port the agent listens on' })),
-  health: Type.Optional(Type.Object({
-    path: Type.Optional(Type.String({ pattern: HEALTH_PATH.source, maxLength: 512 })),
-    intervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400 })),
-    timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600 })),
-    failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    successThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    startPeriodSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400 })),
-    services: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$' }), {
-      maxItems: 32, description: 'Critical s6 services: the instance is unhealthy while one is down or flapping',
-    })),
-  }, { additionalProperties: false })),
+  health: Type.Optional(HealthPatchSchema()),
   workspace: Type.Optional(Type.Object({
     from: Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' }),
   }, { additionalProperties: false, description: 'Without it a new instance always gets a fresh, empty workspace' })),

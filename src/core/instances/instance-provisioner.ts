@@ -91,6 +91,40 @@ export class InstanceProvisioner {
   }
 
   /**
+   * A rollout's new container for `row` (its next spec), created beside the running one under
+   * the name `<usual>-next` (left over from an interrupted attempt: replaced). Not started.
+   */
+  async createNext(row: InstanceRecord): Promise<string> {
+    const plan = this.o.plans.get(row.plan);
+    if (!plan) throw new BerthError('INVALID_CONFIG', `plan ${row.plan} of instance ${row.name} is no longer in the config`);
+    const name = `${containerName(this.o.settings.scope, row.name)}-next`;
+    const leftover = await this.o.runtime.inspectContainer(name);
+    if (leftover) {
+      if (leftover.labels[LABELS.instance] !== row.id) throw new BerthError('CONFLICT', `a container named ${name} exists and is not this instance's; remove it`);
+      await this.o.runtime.removeContainer(leftover.id);
+    }
+    const secrets = row.secretsSealed ? this.o.secrets.open(row.secretsSealed) : {};
+    await ensureWorkspace(this.o.runtime, this.o.settings.scope, row);
+    return this.o.networks.use(row.tenant, plan, (network) =>
+      this.o.runtime.createContainer({ ...buildContainerSpec(row, plan, network, this.o.settings, secrets), name }));
+  }
+
+  /** Removes a rollout's `-next` container of this instance, if one is left. */
+  async removeNext(row: InstanceRecord): Promise<void> {
+    const leftover = await this.o.runtime.inspectContainer(`${containerName(this.o.settings.scope, row.name)}-next`);
+    if (leftover && leftover.labels[LABELS.instance] === row.id) await this.o.runtime.removeContainer(leftover.id);
+  }
+
+  /** After a rollout: the new container takes the instance's usual name (the old one is gone by then). */
+  async takeUsualName(row: InstanceRecord, containerId: string): Promise<void> {
+    if (!this.o.runtime.renameContainer) return;
+    const usual = containerName(this.o.settings.scope, row.name);
+    const info = await this.o.runtime.inspectContainer(containerId);
+    if (!info || info.name.replace(/^\//, '') === usual) return;
+    await this.o.runtime.renameContainer(containerId, usual);
+  }
+
+  /**
    * Starts the container, creating it if needed. When the engine says the host port is taken
    * (another process got it after the store handed it out), moves the instance to a new port.
    */

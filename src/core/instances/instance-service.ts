@@ -279,6 +279,8 @@ export class InstanceService {
   async act(idOrName: string, action: InstanceAction, actor: string, viewer: Viewer, reason?: string): Promise<Instance> {
     const found = await this.find(idOrName, viewer);
     this.o.gate.require();
+    // A rollout holds the lock until its health gate ends: answer now rather than wait for it.
+    if (found.status === 'upgrading') throw new BerthError('INVALID_STATE', `instance ${found.name} is upgrading; try again when the rollout is done`);
     await this.runtime(() => this.o.lock.run(found.id, async () => {
       const row = await this.o.repo.get(found.id);
       if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);

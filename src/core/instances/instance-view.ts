@@ -38,5 +38,7 @@ export function toInstance(r: InstanceRecord, bindAddress: string): Instance {
     startedAt: r.startedAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    revision: r.revision,
+    previousRevision: r.previousRevision,
   };
 }

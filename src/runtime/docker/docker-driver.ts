@@ -195,6 +195,14 @@ export class DockerDriver implements RuntimeDriver {
     }
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).rename({ name });
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+  }
+
   async removeContainer(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: false });

@@ -41,6 +41,9 @@ export interface InstanceRecord {
   startedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The revision (instance_revisions) the spec fields hold, and the one before it (null: never changed). */
+  revision: number;
+  previousRevision: number | null;
 }
 
 /** A new instance: always `creating` (the status machine's only entry); the counters start at zero. */
@@ -50,7 +53,10 @@ export type NewInstance = Pick<InstanceRecord,
 
 /** What a writer may set; id, timestamps and the version are the store's, the status only through `transition`. */
 export type InstancePatch = Partial<Pick<InstanceRecord,
-  'hostPort' | 'containerId' | 'desiredState' | 'consecutiveFailures' | 'backoffMs' | 'nextRestartAt' | 'lastError' | 'startedAt'>>
+  'hostPort' | 'containerId' | 'desiredState' | 'consecutiveFailures' | 'backoffMs' | 'nextRestartAt' | 'lastError' | 'startedAt'
+  // The spec fields, written together when a revision is rolled out or rolled back.
+  | 'image' | 'command' | 'env' | 'secretsSealed' | 'secretNames' | 'plan' | 'containerPort' | 'health' | 'specHash' | 'networkName'
+  | 'revision' | 'previousRevision'>>
   & {
     /** Forget the crash-loop window (a manual start or restart after the failure policy gave up). */
     clearRestartHistory?: true;
@@ -93,6 +99,8 @@ export function toInstanceRecord(row: Row): InstanceRecord {
     startedAt: row.started_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    revision: Number(row.revision ?? 1),
+    previousRevision: row.previous_revision === null || row.previous_revision === undefined ? null : Number(row.previous_revision),
   };
 }
 
@@ -132,5 +140,17 @@ export function toInstanceColumns(patch: InstancePatch): Updateable<InstancesTab
   if (patch.lastError !== undefined) out.last_error = patch.lastError;
   if (patch.startedAt !== undefined) out.started_at = patch.startedAt;
   if (patch.clearRestartHistory) out.restart_history = '[]';
+  if (patch.image !== undefined) out.image = patch.image;
+  if (patch.command !== undefined) out.command = patch.command ? JSON.stringify(patch.command) : null;
+  if (patch.env !== undefined) out.env = JSON.stringify(patch.env);
+  if (patch.secretsSealed !== undefined) out.secrets_sealed = patch.secretsSealed;
+  if (patch.secretNames !== undefined) out.secret_names = JSON.stringify(patch.secretNames);
+  if (patch.plan !== undefined) out.plan = patch.plan;
+  if (patch.containerPort !== undefined) out.container_port = patch.containerPort;
+  if (patch.health !== undefined) out.health = JSON.stringify(patch.health);
+  if (patch.specHash !== undefined) out.spec_hash = patch.specHash;
+  if (patch.networkName !== undefined) out.network_name = patch.networkName;
+  if (patch.revision !== undefined) out.revision = patch.revision;
+  if (patch.previousRevision !== undefined) out.previous_revision = patch.previousRevision;
   return out;
 }

@@ -4,7 +4,8 @@ import { BerthError } from '../../common/errors.js';
  * When an insert or update broke a UNIQUE constraint, the column it was on; otherwise
  * undefined. The store's unique columns are allocators (names, host ports, subnets).
  */
-function uniqueViolation(error: unknown): string | undefined {
+/** Store-internal: callers outside src/store see CONFLICT (orConflict). */
+export function uniqueViolation(error: unknown): string | undefined {
   const e = (error ?? {}) as { code?: string; message?: string; detail?: string; constraint?: string };
   // SQLite (better-sqlite3): "UNIQUE constraint failed: instances.host_port"
   if (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT')) {
