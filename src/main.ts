@@ -53,6 +53,7 @@ import { diskLimitsHealth } from './runtime/docker/disk-limits.js';
 import { EgressFirewall, execFileRunner } from './runtime/docker/egress-rules.js';
 import { boundEgress } from './runtime/docker/egress-status.js';
 import { createSwarmDriver } from './runtime/swarm/create-swarm-driver.js';
+import { workspaceNodesRepo } from './store/repositories/workspace-nodes-repo.js';
 import type { SwarmDriver } from './runtime/swarm/swarm-driver.js';
 import { limitEngineCalls } from './runtime/limited-runtime.js';
 import type { RuntimeDriver } from './runtime/runtime-driver.js';
@@ -152,7 +153,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const firewall = new EgressFirewall(execFileRunner);
   const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
   // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
-  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm' ? createSwarmDriver(config) : undefined;
+  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm'
+    ? createSwarmDriver(config, workspaceNodesRepo(store, () => new Date(clock.now()).toISOString()))
+    : undefined;
   // One limiter bounds every engine-mutating call, whoever makes it (API, monitor, reconciler, jobs).
   const engine = new EngineLimiter(config.runtime.engineConcurrency ?? config.monitor.restartConcurrency);
   const runtime: RuntimeDriver = limitEngineCalls(instrumentRuntime(

@@ -142,6 +142,13 @@ export interface TenantLimitsTable {
   updated_at: string;
 }
 
+/** runtime.driver swarm: the node holding a workspace volume (volumes are node-local). */
+export interface WorkspaceNodesTable {
+  volume: string;
+  node_id: string;
+  placed_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -157,4 +164,5 @@ export interface Database {
   meta: MetaTable;
   workspaces: WorkspacesTable;
   tenant_limits: TenantLimitsTable;
+  workspace_nodes: WorkspaceNodesTable;
 }
