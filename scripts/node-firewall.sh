@@ -35,7 +35,8 @@ remove() {
   local table_rules
   for parent in DOCKER-USER INPUT; do
     # Delete our jump rules, found by their comment (never anyone else's).
-    table_rules=$(iptables -S "$parent" 2>/dev/null | grep -F -- "--comment $comment" || true)
+    # iptables -S prints the comment quoted: match it whole, so tag "a" never matches tag "ab".
+    table_rules=$(iptables -S "$parent" 2>/dev/null | grep -F -- "\"$comment\"" || true)
     while IFS= read -r rule; do
       [ -n "$rule" ] || continue
       eval "iptables ${rule/-A /-D }"
@@ -64,6 +65,6 @@ apply() {
 case "$cmd" in
   apply) apply ;;
   remove) remove ;;
-  show) iptables -S "$chain" 2>/dev/null || echo "no $chain"; iptables -S DOCKER-USER | grep -F -- "$comment" || true; iptables -S INPUT | grep -F -- "$comment" || true ;;
+  show) iptables -S "$chain" 2>/dev/null || echo "no $chain"; iptables -S DOCKER-USER | grep -F -- "\"$comment\"" || true; iptables -S INPUT | grep -F -- "\"$comment\"" || true ;;
   *) echo "usage: $0 apply --allow ADDR[,ADDR…] --ports START:END [--tag NAME] | remove [--tag NAME] | show [--tag NAME]" >&2; exit 2 ;;
 esac

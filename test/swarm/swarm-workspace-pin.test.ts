@@ -6,7 +6,7 @@ import { eventsOf } from '../helpers/monitor.js';
 import type { TestDaemon } from '../helpers/test-daemon.js';
 import { clusterNodes, manager, startSwarmDaemon } from './cluster.js';
 
-const health = { path: '/health', intervalSeconds: 1, timeoutSeconds: 2, startPeriodSeconds: 5 };
+const health = { path: '/health', intervalSeconds: 2, timeoutSeconds: 2, startPeriodSeconds: 5 };
 
 describe(`a workspace pins its instance to its node (${testEnv.store})`, () => {
   let td: TestDaemon;
