@@ -17,8 +17,8 @@ export class BerthProvisioner implements Provisioner {
     private readonly docker: Docker,
     private readonly probeIntervalSeconds: number,
     private readonly plan = 'starter',
-    /** On Swarm: the instance is a service, answering on its node's address. */
-    private readonly swarm = false,
+    /** On Swarm: the instance answers on its node's address, and is gone when this says so (service, task, volume). */
+    private readonly swarm?: { gone: (tenant: Tenant) => Promise<boolean> },
   ) {
     if (swarm) this.name = 'swarm';
   }
@@ -51,9 +51,9 @@ export class BerthProvisioner implements Provisioner {
     while (Date.now() < until) {
       if (!apiGone) apiGone = (await this.client().request('GET', `/v1/instances/${encodeURIComponent(tenant.name)}`)).status === 404;
       if (!containerGone) {
-        const id = tenant.containerId as string;
-        const inspect = this.swarm ? this.docker.getService(id).inspect() : this.docker.getContainer(id).inspect();
-        containerGone = await inspect.then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+        containerGone = this.swarm
+          ? await this.swarm.gone(tenant)
+          : await this.docker.getContainer(tenant.containerId as string).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
       }
       if (apiGone && containerGone) return;
       await new Promise((r) => setTimeout(r, POLL_MS));

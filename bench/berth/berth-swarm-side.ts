@@ -81,7 +81,19 @@ export async function startSwarmSide(o: { ctx: BenchContext; root: string; clean
   client = new BerthClient(daemon.url, daemon.adminToken());
   return {
     daemon,
-    provisioner: new BerthProvisioner(current, ctx.docker, o.probeIntervalSeconds, 'starter', true),
+    provisioner: new BerthProvisioner(current, ctx.docker, o.probeIntervalSeconds, 'starter', {
+      // Gone: the service, its task's container on the node, and the workspace volume there.
+      async gone(tenant) {
+        const service = await ctx.docker.getService(tenant.containerId ?? tenant.name).inspect().then(() => true, (e: { statusCode?: number }) => e.statusCode !== 404);
+        if (service) return false;
+        const filters = { label: [`berth.scope=${scope}`, `berth.name=${tenant.name}`] };
+        for (const e of engines) {
+          if ((await e.listContainers({ all: true, filters })).length) return false;
+          if (((await e.listVolumes({ filters })).Volumes ?? []).length) return false;
+        }
+        return true;
+      },
+    }),
     async pidOf(tenant) {
       for (const e of engines) {
         const [c] = await e.listContainers({ filters: { label: [`berth.scope=${scope}`, `berth.name=${tenant.name}`] } }).catch(() => []);

@@ -263,9 +263,25 @@ export class SwarmDriver implements RuntimeDriver {
     // Its secrets, once no service refers to them (Swarm refuses while one does).
     const instance = s.Spec.Labels?.['berth.instance'];
     if (!instance) return;
+    await this.untilTasksGone(instance);
     const secrets = (await this.docker.listSecrets({ filters: { label: [`berth.instance=${instance}`] } }).catch(() => [])) as Array<{ ID: string }>;
     for (const secret of secrets) await this.docker.getSecret(secret.ID).remove().catch(() => undefined);
     this.view.forget(s.ID);
+  }
+
+  /**
+   * A removed service's task stops on its node a moment later (its stop grace period); until
+   * then its workspace volume is in use and cannot be removed. Bounded: a dead node's task
+   * never reports back, and the reconciler removes what is left.
+   */
+  private async untilTasksGone(instance: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const engines = [...this.o.nodeEngines.values()];
+    while (Date.now() < deadline) {
+      const left = await Promise.all(engines.map((e) => e.listContainers({ labels: { 'berth.instance': instance }, all: true }).then((l) => l.length, () => 0)));
+      if (left.every((n) => n === 0)) return;
+      await sleep(this.o.pollMs ?? 250);
+    }
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
