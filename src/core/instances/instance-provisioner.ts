@@ -137,10 +137,12 @@ export class InstanceProvisioner {
   async launch(row: InstanceRow, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
     const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { started_at: this.now(), last_error: null });
-    if (moved) {
+    // A recreate is history even when the status moved on while it ran (a slow Swarm start
+    // lets the monitor see the old one fail meanwhile): the container was remade either way.
+    if (moved || type === 'recreated') {
       this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.host_port } });
-      this.o.watcher.watch(row.id);
     }
+    if (moved) this.o.watcher.watch(row.id);
     return moved;
   }
 
