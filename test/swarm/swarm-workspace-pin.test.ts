@@ -62,6 +62,10 @@ describe(`a workspace pins its instance to its node (${testEnv.store})`, () => {
     expect(now.status).not.toBe('running');
     const tasks = (await manager().listTasks({ filters: { service: [w.containerId!] } })) as Array<{ NodeID: string }>;
     expect(tasks.every((t) => t.NodeID === home.id)).toBe(true);
+    // An operator's start is refused the same way: 409, the node named, nothing half-made.
+    const start = await td.api<{ error: { code: string; message: string } }>('POST', '/v1/instances/w/actions', { action: 'restart' });
+    expect(start.status, JSON.stringify(start.body)).toBe(409);
+    expect(start.body.error).toMatchObject({ code: 'WORKSPACE_NODE_UNAVAILABLE', message: expect.stringContaining(home.hostname) });
 
     expect((await td.api('POST', `/v1/nodes/${home.id}/actions`, { action: 'activate' })).status).toBe(200);
     const back = await running(120_000);
