@@ -26,6 +26,7 @@ import { runSequential } from './scenarios/provision-sequential.js';
 import { runBurst } from './scenarios/provision-burst.js';
 import { runRecover, type RecoverSide } from './scenarios/recover.js';
 import { startBerthSide, type BerthSide } from './berth/berth-side.js';
+import { startSwarmSide, type SwarmSide } from './berth/berth-swarm-side.js';
 import { runPopulationScenarios } from './scenarios/population.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -86,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
       berth = await startBerthSide({ ctx, root: ROOT, cleanup, probeIntervalSeconds: plan.probeIntervalSeconds });
       if (berth) sides.berth = berth.provisioner;
     }
+    let swarm: SwarmSide | undefined;
+    if (args.targets.has('swarm')) {
+      swarm = await startSwarmSide({ ctx, root: ROOT, cleanup, probeIntervalSeconds: plan.probeIntervalSeconds, clusterDir: process.env.BERTH_SWARM_DIR ?? '/tmp/berth-swarm' });
+      if (swarm) sides.swarm = swarm.provisioner;
+    }
     for (const p of Object.values(sides)) await p.setup();
     const settle = async () => berth?.runtimeUp();
     const name = (prefix: string) => (side: SideName | string, i: number) => `${runId}-${side.slice(0, 3)}-${prefix}${i}`;
@@ -103,7 +109,8 @@ async function main(argv: string[]): Promise<number> {
     if (args.scenarios.has('burst')) {
       log(`scenario 2: burst ${plan.burst.map((l) => `N=${l.n}@c${l.concurrency}`).join(', ')}`);
       await guard(report, 'burst', async () => {
-        for (const s of await runBurst(sides, plan.burst, name('b'), log, settle)) report.add(s);
+        // Not on Swarm: the test cluster's two workers share this machine's cores with everything else.
+        for (const s of await runBurst({ ...sides, swarm: undefined }, plan.burst, name('b'), log, settle)) report.add(s);
       }, berth);
     }
     if (deleteSection) report.add(deleteSection);
@@ -113,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
         recoverSides.push({ label: 'berth (starter plan, default restart policy)', provisioner: berth.provisioner });
         recoverSides.push({ label: 'berth (plan with restart.baseDelaySeconds 0)', provisioner: berth.immediateRestart });
       }
+      if (swarm) recoverSides.push({ label: 'berth on swarm (starter plan, default restart policy)', provisioner: swarm.provisioner, pidOf: (t) => (swarm as SwarmSide).pidOf(t) });
       if (args.targets.has('raw')) {
         const withPolicy = new RawProvisioner(ctx, { restartOnFailure: true, side: 'raw-restart' });
         await withPolicy.setup();

@@ -75,10 +75,11 @@ engine_up() {
   if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then return 0; fi
   # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no cgroups.
   # unshare --uts gives each node its own hostname, so Swarm sees distinct nodes.
+  # --no-new-privileges: the service API cannot set it per task; the node's engine does (README).
   nsenter --net="/var/run/netns/$(ns "$i")" unshare --uts sh -c "hostname berth-sw$i; exec dockerd \
       --data-root '$d/data' --exec-root '$d/exec' --pidfile '$d/pid' -H 'unix://$d/docker.sock' \
       --bip '$NET.$((10 + i)).1/24' --default-address-pool 'base=$NET.$((16 * (i + 1))).0/20,size=24' \
-      --storage-driver overlay2" >"$d/dockerd.log" 2>&1 &
+      --storage-driver overlay2 --no-new-privileges" >"$d/dockerd.log" 2>&1 &
   wait_for "$WAIT" "engine $i to answer" docker -H "unix://$d/docker.sock" version
 }
 

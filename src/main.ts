@@ -151,7 +151,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const firewall = new EgressFirewall(execFileRunner);
   const dockerDriver = new DockerDriver(connectDocker(config.docker.host, 30_000, engineTls), config.docker.host, connectDocker(config.docker.host, 0, engineTls), firewall);
   // runtime.driver picks the engine behind the port; swarm never silently falls back to docker.
-  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm' ? createSwarmDriver(config) : undefined;
+  const swarm: SwarmDriver | undefined = config.runtime.driver === 'swarm'
+    ? createSwarmDriver(config, store.repos.workspaceNodes)
+    : undefined;
   // One limiter bounds every engine-mutating call, whoever makes it (API, monitor, reconciler, jobs).
   const engine = new EngineLimiter(config.runtime.engineConcurrency ?? config.monitor.restartConcurrency);
   const runtime: RuntimeDriver = limitEngineCalls(instrumentRuntime(

@@ -9,6 +9,8 @@ export interface InstanceView {
   consecutiveFailures: number;
   lastCheckAt: string | null;
   lastCheckOk: boolean | null;
+  /** Where the instance answers (on Swarm: its node's address). */
+  url?: string | null;
 }
 
 export class BerthApiError extends Error {

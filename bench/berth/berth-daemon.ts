@@ -14,6 +14,8 @@ export interface BerthDaemonOptions {
   network: { sharedName: string; sharedSubnet: string; subnetPool: string };
   /** Extra plans for the bench (the shipped ones stay as they are). */
   plans?: Record<string, unknown>;
+  /** More config sections (runtime, swarm) for the daemon's YAML. */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -35,7 +37,7 @@ export class BerthDaemon {
     this.logFile = path.join(options.dir, 'berth.log');
     this.configFile = path.join(options.dir, 'berth.yml');
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(this.configFile, stringify({ network: options.network, ...(options.plans ? { plans: options.plans } : {}) }));
+    writeFileSync(this.configFile, stringify({ network: options.network, ...(options.plans ? { plans: options.plans } : {}), ...(options.extra ?? {}) }));
   }
 
   get pid(): number {

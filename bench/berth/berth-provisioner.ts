@@ -10,14 +10,18 @@ import { BerthApiError, type BerthClient, type InstanceView } from './berth-clie
  * same condition; DELETE, then until the instance is gone from the API and the engine.
  */
 export class BerthProvisioner implements Provisioner {
-  readonly name = 'berth';
+  readonly name: string = 'berth';
 
   constructor(
     private readonly client: () => BerthClient,
     private readonly docker: Docker,
     private readonly probeIntervalSeconds: number,
     private readonly plan = 'starter',
-  ) {}
+    /** On Swarm: the instance answers on its node's address, and is gone when this says so (service, task, volume). */
+    private readonly swarm?: { gone: (tenant: Tenant) => Promise<boolean> },
+  ) {
+    if (swarm) this.name = 'swarm';
+  }
 
   async setup(): Promise<void> {}
 
@@ -33,8 +37,9 @@ export class BerthProvisioner implements Provisioner {
     });
     if (instance.status !== 'running') throw new Error(`${name}: POST ?wait=running returned status ${instance.status}`);
     if (!instance.hostPort) throw new Error(`${name}: berth returned no hostPort`);
-    await waitHealthy(instance.hostPort, 30_000);
-    return { name, hostPort: instance.hostPort, ...(instance.containerId ? { containerId: instance.containerId } : {}) };
+    const address = this.swarm && instance.url ? new URL(instance.url).hostname : undefined;
+    await waitHealthy(instance.hostPort, 30_000, undefined, address);
+    return { name, hostPort: instance.hostPort, ...(address ? { address } : {}), ...(instance.containerId ? { containerId: instance.containerId } : {}) };
   }
 
   async remove(tenant: Tenant): Promise<void> {
@@ -46,7 +51,9 @@ export class BerthProvisioner implements Provisioner {
     while (Date.now() < until) {
       if (!apiGone) apiGone = (await this.client().request('GET', `/v1/instances/${encodeURIComponent(tenant.name)}`)).status === 404;
       if (!containerGone) {
-        containerGone = await this.docker.getContainer(tenant.containerId as string).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+        containerGone = this.swarm
+          ? await this.swarm.gone(tenant)
+          : await this.docker.getContainer(tenant.containerId as string).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
       }
       if (apiGone && containerGone) return;
       await new Promise((r) => setTimeout(r, POLL_MS));

@@ -7,7 +7,7 @@ describe('bench arguments', () => {
     const args = parseArgs([]);
     expect(args.mode).toBe('full');
     expect(args.scenarios.size).toBe(8);
-    expect([...args.targets]).toEqual(['berth', 'raw', 'cli', 'compose']);
+    expect([...args.targets]).toEqual(['berth', 'swarm', 'raw', 'cli', 'compose']);
   });
 
   it('splits --only into sides and scenarios, each defaulting to all when not named', () => {

@@ -1,6 +1,7 @@
 /** Command-line options of `npm run bench`. */
 export const SCENARIOS = ['sequential', 'burst', 'delete', 'recover', 'probe', 'reads', 'boot', 'memory'] as const;
-export const TARGETS = ['berth', 'raw', 'cli', 'compose'] as const;
+/** swarm: berth on runtime.driver swarm, against the test cluster (scripts/swarm-cluster.sh up); skipped when it is not up. */
+export const TARGETS = ['berth', 'swarm', 'raw', 'cli', 'compose'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Target = (typeof TARGETS)[number];
 

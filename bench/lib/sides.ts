@@ -1,7 +1,7 @@
 import type { Provisioner } from './tenant-spec.js';
 
 /** The sides of the comparison, in the order their rows are printed. */
-export const SIDE_ORDER = ['berth', 'raw', 'cli', 'compose'] as const;
+export const SIDE_ORDER = ['berth', 'swarm', 'raw', 'cli', 'compose'] as const;
 export type SideName = (typeof SIDE_ORDER)[number];
 export const BASELINES: readonly SideName[] = ['raw', 'cli', 'compose'];
 

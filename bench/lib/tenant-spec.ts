@@ -25,6 +25,8 @@ export const BENCH_LABEL = 'berth.bench';
 export interface Tenant {
   name: string;
   hostPort: number;
+  /** Where the port answers, when not 127.0.0.1 (a Swarm node). */
+  address?: string;
   /** The engine's container id, once known. */
   containerId?: string;
 }

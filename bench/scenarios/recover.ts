@@ -10,6 +10,8 @@ import { timed } from '../lib/timed.js';
 export interface RecoverSide {
   label: string;
   provisioner: Provisioner;
+  /** The host PID of a tenant's main process, when its container is not on the bench's engine (a Swarm node). */
+  pidOf?: (tenant: Tenant) => Promise<number>;
 }
 
 interface RecoverRow {
@@ -48,12 +50,12 @@ export async function runRecover(
     const victims = tenants.filter((_, i) => i % Math.floor(population / killCount) === 0).slice(0, killCount);
     const durations: number[] = [];
     await Promise.all(victims.map(async (t) => {
-      const info = await docker.getContainer(t.containerId ?? t.name).inspect();
+      const pid = side.pidOf ? await side.pidOf(t) : (await docker.getContainer(t.containerId ?? t.name).inspect()).State.Pid;
       const killedAt = Date.now();
       const start = performance.now();
-      process.kill(info.State.Pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
       try {
-        await waitHealthy(t.hostPort, 120_000, killedAt);
+        await waitHealthy(t.hostPort, 120_000, killedAt, t.address);
         durations.push(performance.now() - start);
       } catch (error) {
         log(`  recover ${side.label}/${t.name}: ${(error as Error).message}`);

@@ -27,5 +27,20 @@ export async function clusterChecks(client: ApiClient): Promise<Check[]> {
   checks.push(unreachable.length === 0
     ? { name: 'node engines', status: 'ok', detail: `berth reaches the engine of ${workers.map((n) => n.hostname).join(', ') || 'no node'} (exec jobs, stats)` }
     : { name: 'node engines', status: 'warn', detail: unreachable.map((n) => `${n.hostname}: ${n.engine}`).join(', '), fix: 'add each node to swarm.nodeEngines (hostname: tcp://… or unix://…) so exec jobs and stats reach its instances' });
+  checks.push(noNewPrivilegesCheck(nodes.filter((n) => n.role === 'worker' || n.availability !== 'drain')));
   return checks;
+}
+
+/**
+ * The Swarm service API (Engine 20.10, API 1.41) cannot ask for no-new-privileges per
+ * service: it holds only where each node's dockerd sets it for every container. berth
+ * measures it in a running instance per node; anything short of "enforced" everywhere warns.
+ */
+export function noNewPrivilegesCheck(nodes: Array<Pick<NodeView, 'hostname' | 'noNewPrivileges'>>): Check {
+  const fix = 'start dockerd on every node with --no-new-privileges (daemon.json: "no-new-privileges": true) and restart it; Swarm services cannot set it themselves';
+  const off = nodes.filter((n) => n.noNewPrivileges === 'off').map((n) => n.hostname);
+  const unknown = nodes.filter((n) => n.noNewPrivileges !== 'off' && n.noNewPrivileges !== 'enforced').map((n) => n.hostname);
+  if (off.length) return { name: 'no-new-privileges', status: 'warn', detail: `tasks run without no-new-privileges on ${off.join(', ')}${unknown.length ? `; not measured on ${unknown.join(', ')}` : ''}`, fix };
+  if (unknown.length) return { name: 'no-new-privileges', status: 'warn', detail: `not measured on ${unknown.join(', ')} (no running instance there, or no engine in swarm.nodeEngines); the service API cannot set it`, fix };
+  return { name: 'no-new-privileges', status: 'ok', detail: `measured in a running instance on ${nodes.map((n) => n.hostname).join(', ') || 'no node'}: set by each node's engine` };
 }

@@ -40,6 +40,8 @@ export const ErrorCodes = {
   TIMEOUT: 504,
   RUNTIME_ERROR: 502,
   PLACEMENT_UNSATISFIABLE: 422,
+  /** A node-local workspace lives on a node that cannot run tasks now (drained, down). */
+  WORKSPACE_NODE_UNAVAILABLE: 409,
   INTERNAL: 500,
 } as const;
 

@@ -165,6 +165,14 @@ export const ConfigSchema = Type.Object({
     nodeEngines: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^(unix|tcp|http|https)://' }), { default: {} }),
     /** How long start and restart wait for a task to run before saying why it does not. */
     startTimeoutSeconds: Seconds(90, 1),
+    /** Encrypt each tenant overlay's traffic between nodes (IPsec; the nodes must allow ESP, IP protocol 50). */
+    encryptNetworks: Type.Boolean({ default: false }),
+    /**
+     * Keep each instance on the node that holds its workspace volume (volumes are node-local):
+     * a drained or dead node's instances wait for it instead of starting on an empty workspace.
+     * false: they follow Swarm to another node, with an empty workspace (stateless agents).
+     */
+    pinWorkspaces: Type.Boolean({ default: true }),
   }, { additionalProperties: false, default: {} }),
   network: Type.Object({
     /** The shared bridge (inter-container traffic disabled) used by plans without a dedicated network. */

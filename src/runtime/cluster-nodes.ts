@@ -22,6 +22,11 @@ export interface NodeInfo {
   instances: number;
   /** Whether berth has an engine for it (swarm.nodeEngines) and that engine answers. */
   engine: 'reachable' | 'unreachable' | 'not configured';
+  /**
+   * Whether tasks there run with no-new-privileges (set by the node's dockerd; the service API
+   * cannot), measured in a running instance; unknown when none runs; null without an engine.
+   */
+  noNewPrivileges?: 'enforced' | 'off' | 'unknown' | null;
 }
 
 export interface ImageLoadResult {

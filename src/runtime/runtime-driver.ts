@@ -222,4 +222,9 @@ export interface RuntimeDriver {
   checkPlacement?(constraints: string[]): Promise<void>;
   /** The cluster node (hostname) running a container, from the driver's last view. */
   nodeOf?(containerId: string): string | undefined;
+  /**
+   * The shared network cannot keep tenants apart (an overlay has no inter-container switch):
+   * every tenant gets a network of its own, whatever its plan says.
+   */
+  readonly networkPerTenant?: boolean;
 }

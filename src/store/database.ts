@@ -223,6 +223,13 @@ export interface RolloutItemsTable {
   ended_at: string | null;
 }
 
+/** runtime.driver swarm: the node holding a workspace volume (volumes are node-local). */
+export interface WorkspaceNodesTable {
+  volume: string;
+  node_id: string;
+  placed_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -242,4 +249,5 @@ export interface Database {
   instance_upgrades: InstanceUpgradesTable;
   rollouts: RolloutsTable;
   rollout_items: RolloutItemsTable;
+  workspace_nodes: WorkspaceNodesTable;
 }

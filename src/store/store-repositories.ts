@@ -16,6 +16,7 @@ import { UpgradesRepo } from './repositories/upgrades-repo.js';
 import { TenantsRepo } from './repositories/tenants-repo.js';
 import { TokensRepo } from './repositories/tokens-repo.js';
 import { WorkspacesRepo } from './repositories/workspaces-repo.js';
+import { WorkspaceNodesRepo } from './repositories/workspace-nodes-repo.js';
 import type { StoreDialect } from './store-dialect.js';
 
 /** Every repository over one store: what the rest of berth gets instead of a database handle. */
@@ -33,6 +34,8 @@ export interface Repositories {
   revisions: RevisionsRepo;
   upgrades: UpgradesRepo;
   rollouts: RolloutsRepo;
+  /** Which cluster node holds each workspace volume (runtime.driver swarm). */
+  workspaceNodes: WorkspaceNodesRepo;
 }
 
 export interface RepositoryOptions {
@@ -61,5 +64,6 @@ export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, 
     revisions: new RevisionsRepo(db),
     upgrades: new UpgradesRepo(db),
     rollouts: new RolloutsRepo(db),
+    workspaceNodes: new WorkspaceNodesRepo(db, iso),
   };
 }

@@ -108,3 +108,24 @@ export async function removeSwarmScope(scope: string): Promise<void> {
     await Promise.all((volumes.Volumes ?? []).map((v) => engine.getVolume(v.Name).remove().catch(() => undefined)));
   }
 }
+
+/** Runs argv in a container on a node's engine; the exit code and output (bounded by the command itself). */
+export async function execIn(docker: Docker, containerId: string, argv: string[]): Promise<{ exitCode: number | null; output: string }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode, output: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** scripts/node-firewall.sh inside a test node's network namespace (the node's own iptables). */
+export async function nodeFirewall(node: ClusterNode, ...args: string[]): Promise<string> {
+  const firewall = new URL('../../scripts/node-firewall.sh', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)('nsenter', [`--net=/var/run/netns/berth-sw${node.index}`, 'bash', firewall, ...args], { timeout: 30_000 });
+  return stdout;
+}

@@ -3,7 +3,7 @@ import type { Instance } from '../../src/core/instances/instance-types.js';
 import { testEnv } from '../helpers/env.js';
 import { createInstance, getInstance, untilStatus, until } from '../helpers/instances.js';
 import type { TestDaemon } from '../helpers/test-daemon.js';
-import { clusterNodes, manager, nodeDocker, startSwarmDaemon } from './cluster.js';
+import { clusterNodes, execIn, manager, nodeDocker, startSwarmDaemon } from './cluster.js';
 
 const SECRET = 'sk-swarm-4c1d9e7a2b';
 
@@ -73,6 +73,13 @@ describe(`instance lifecycle on a Swarm cluster (${testEnv.store})`, () => {
     expect(c.HostConfig.Mounts?.some((m) => m.Target === '/workspace' && m.Type === 'volume')).toBe(true);
     const exec = await td.api<{ items: unknown[] }>('GET', `/v1/instances/${acme.id}/stats`);
     expect(exec.status, JSON.stringify(exec.body)).toBe(200);
+
+    // no-new-privileges: not in the service spec (API 1.41 has no field for it) but set by the
+    // node's engine (the test cluster runs dockerd --no-new-privileges); berth measures it.
+    const status = await execIn(engine, container!.Id, ['cat', '/proc/1/status']);
+    expect(status.output).toMatch(/^NoNewPrivs:\s*1$/m);
+    const listed = await td.api<{ items: Array<{ hostname: string; noNewPrivileges: string | null }> }>('GET', '/v1/nodes');
+    expect(listed.body.items.find((n) => n.hostname === node!.hostname)?.noNewPrivileges).toBe('enforced');
   });
 
   it('stops (scale 0), starts (scale 1) and restarts (a new task), staying healthy', async () => {

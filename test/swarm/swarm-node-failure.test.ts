@@ -16,7 +16,8 @@ describe(`a worker engine dies (${testEnv.store})`, () => {
   let killed = false;
 
   beforeAll(async () => {
-    td = await startSwarmDaemon({ flags: { 'health.failureThreshold': 2 } });
+    // Stateless agents: instances follow Swarm to a live node (with an empty workspace).
+    td = await startSwarmDaemon({ flags: { 'health.failureThreshold': 2, 'swarm.pinWorkspaces': false } });
   });
   afterAll(async () => {
     try {

@@ -21,6 +21,8 @@ describe(`placement, nodes and drain on a Swarm cluster (${testEnv.store})`, () 
 
   beforeAll(async () => {
     td = await startSwarmDaemon({
+      // Stateless agents: a drain moves them (swarm-workspace-pin.test.ts covers pinned workspaces).
+      flags: { 'swarm.pinWorkspaces': false },
       plans: [
         '  on-n1: { cpus: 0.25, memory: 128MiB, reservations: { cpus: 0.1, memory: 64MiB }, placement: { constraints: ["node.labels.berth-test-node==n1"] } }',
         '  gpu: { cpus: 0.25, memory: 128MiB, placement: { constraints: ["node.labels.gpu==true"] } }',

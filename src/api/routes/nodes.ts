@@ -22,6 +22,9 @@ export const Node = Type.Object({
   memoryBytes: Type.Number(),
   instances: Type.Integer({ description: "This berth's instances whose task runs on the node" }),
   engine: Type.Union([Type.Literal('reachable'), Type.Literal('unreachable'), Type.Literal('not configured')], { description: 'berth\'s own connection to the node\'s engine (swarm.nodeEngines), for exec jobs and stats' }),
+  noNewPrivileges: Type.Optional(Type.Union([Type.Literal('enforced'), Type.Literal('off'), Type.Literal('unknown'), Type.Null()], {
+    description: "whether tasks on the node run with no-new-privileges: the Swarm service API cannot set it, the node's dockerd must (--no-new-privileges); measured in a running instance there, unknown when none runs, null without a node engine",
+  })),
 }, { $id: 'Node', title: 'Node' });
 
 export interface NodeRouteDeps {

@@ -171,10 +171,12 @@ export class InstanceProvisioner {
   async launch(row: InstanceRecord, onlyIf: readonly InstanceStatus[], actor: string, message: string, type: LaunchEvent | null = 'started'): Promise<boolean> {
     const started = await this.startContainer(row, actor);
     const moved = await this.o.repo.transition(row.id, onlyIf, 'starting', { startedAt: this.now(), lastError: null });
-    if (moved) {
-      if (type) this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
-      this.o.watcher.watch(row.id);
+    // A recreate is history even when the status moved on while it ran (a slow Swarm start
+    // lets the monitor see the old one fail meanwhile): the container was remade either way.
+    if (type && (moved || type === 'recreated')) {
+      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
     }
+    if (moved) this.o.watcher.watch(row.id);
     return moved;
   }
 

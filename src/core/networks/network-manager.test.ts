@@ -17,3 +17,14 @@ describe('NetworkManager: a shared bridge per egress policy', () => {
     expect(m.isDedicated(m.dedicatedName('acme'))).toBe(true);
   });
 });
+
+describe('NetworkManager: a runtime whose shared network cannot separate tenants', () => {
+  const plan = { dedicatedNetwork: false, egress: 'public', egressAllow: [] } as unknown as Parameters<NetworkManager['nameFor']>[1];
+  it('gives every tenant its own network on Swarm, whatever the plan says', () => {
+    const swarm = new NetworkManager({ scope: 'prod', sharedName: 'berth-shared', runtime: { networkPerTenant: true } } as unknown as NetworkManagerOptions);
+    expect(swarm.nameFor('acme', plan)).toBe('berth-prod-net-acme');
+    expect(swarm.nameFor('globex', plan)).toBe('berth-prod-net-globex');
+    const docker = new NetworkManager({ scope: 'prod', sharedName: 'berth-shared', runtime: {} } as unknown as NetworkManagerOptions);
+    expect(docker.nameFor('acme', plan)).toBe('berth-shared-prod');
+  });
+});

@@ -49,7 +49,12 @@ export class NetworkManager {
   }
 
   nameFor(tenant: string, plan: Plan): string {
-    return plan.dedicatedNetwork ? this.dedicatedName(tenant) : this.sharedNameFor(plan);
+    return this.dedicated(plan) ? this.dedicatedName(tenant) : this.sharedNameFor(plan);
+  }
+
+  /** A tenant network of its own: the plan asks for one, or the runtime cannot separate tenants on a shared one (Swarm). */
+  private dedicated(plan: Plan): boolean {
+    return plan.dedicatedNetwork || this.o.runtime.networkPerTenant === true;
   }
 
   /**
@@ -76,7 +81,7 @@ export class NetworkManager {
    * the container joining it.
    */
   async use<T>(tenant: string, plan: Plan, fn: (network: string) => Promise<T>): Promise<T> {
-    if (!plan.dedicatedNetwork) {
+    if (!this.dedicated(plan)) {
       const name = this.sharedNameFor(plan);
       await this.o.lock.run(`net:shared:${name}`, () => this.ensureShared(name, policyOf(plan)));
       return fn(name);

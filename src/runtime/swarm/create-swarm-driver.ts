@@ -2,11 +2,12 @@ import { BerthError } from '../../common/errors.js';
 import type { BerthConfig } from '../../config/schema.js';
 import { connectDocker } from '../docker/docker-connection.js';
 import { DockerDriver } from '../docker/docker-driver.js';
+import type { WorkspacePins } from '../workspace-pins.js';
 import { SwarmDriver } from './swarm-driver.js';
 import { parseConstraints } from './swarm-state.js';
 
 /** The Swarm driver from config: the manager at docker.host, one engine client per configured node. */
-export function createSwarmDriver(config: Pick<BerthConfig, 'docker' | 'swarm' | 'plans'>): SwarmDriver {
+export function createSwarmDriver(config: Pick<BerthConfig, 'docker' | 'swarm' | 'plans'>, pins?: WorkspacePins): SwarmDriver {
   for (const [name, plan] of Object.entries(config.plans)) {
     try {
       parseConstraints(plan.placement?.constraints ?? [], `plans.${name}.placement.constraints`);
@@ -27,5 +28,7 @@ export function createSwarmDriver(config: Pick<BerthConfig, 'docker' | 'swarm' |
     nodeEngines,
     nodeClients,
     startTimeoutMs: config.swarm.startTimeoutSeconds * 1000,
+    encryptNetworks: config.swarm.encryptNetworks,
+    ...(pins && config.swarm.pinWorkspaces ? { pins } : {}),
   });
 }

@@ -10,9 +10,11 @@ import { ClusterView } from './cluster-view.js';
 import { pollTaskEvents } from './swarm-events.js';
 import { secretName, serviceSpec, type PublishMode, type SwarmSecretRef } from './swarm-specs.js';
 import { currentTask, nodeCanRun, nodeMatches, parseConstraints, replicasOf, taskProblem } from './swarm-state.js';
-import type { RawService } from './swarm-types.js';
+import type { RawService, RawTask } from './swarm-types.js';
 import { serviceLogs } from './service-logs.js';
 import { SwarmNodes } from './swarm-nodes.js';
+import type { WorkspacePins } from '../workspace-pins.js';
+import { WorkspacePinner, withPin, workspaceOfService } from './workspace-pin.js';
 
 export interface SwarmOptions {
   publishMode: PublishMode;
@@ -22,6 +24,10 @@ export interface SwarmOptions {
   nodeClients: Map<string, Docker>;
   /** How long start/restart wait for the task to run before saying why it does not. */
   startTimeoutMs: number;
+  /** Tenant overlays carry their traffic between nodes in IPsec (Swarm's `encrypted` option). */
+  encryptNetworks?: boolean;
+  /** Where workspace volumes live: given, each instance is kept on its workspace's node. */
+  pins?: WorkspacePins;
   pollMs?: number;
 }
 
@@ -40,14 +46,18 @@ export class SwarmDriver implements RuntimeDriver {
   readonly name = 'swarm' as const;
   /** A workspace volume is made on the node that runs the task, from the service's mount. */
   readonly lazyVolumes = true;
+  /** An overlay has no `icc` switch: tenants are kept apart by one overlay each. */
+  readonly networkPerTenant = true;
   readonly view: ClusterView;
   /** Nodes: list, drain/activate, load an image (GET/POST /v1/nodes, `berth nodes`). */
   readonly nodes: SwarmNodes;
   private readonly volumeLabels = new Map<string, Record<string, string>>();
+  private readonly pinner: WorkspacePinner;
 
   constructor(private readonly docker: Docker, private readonly host: string, private readonly streams: Docker, private readonly o: SwarmOptions) {
     this.view = new ClusterView(docker, host, o.publishMode);
-    this.nodes = new SwarmNodes(docker, host, this.view, o.nodeClients);
+    this.nodes = new SwarmNodes(docker, host, this.view, o.nodeClients, o.nodeEngines);
+    this.pinner = new WorkspacePinner(this.view, o.pins);
   }
 
   private fail(error: unknown, what?: string): never {
@@ -84,7 +94,10 @@ export class SwarmDriver implements RuntimeDriver {
     return this.view.placementOf(containerId)?.hostname;
   }
 
-  async createContainer(spec: ContainerSpec): Promise<string> {
+  async createContainer(given: ContainerSpec): Promise<string> {
+    // A recreated service goes back to the node that holds its workspace.
+    const pin = await this.pinner.nodeFor(given.volumes[0]?.name);
+    const spec = pin ? { ...given, placement: { constraints: withPin(given.placement?.constraints ?? [], pin) } } : given;
     await this.checkPlacement(spec.placement?.constraints ?? []);
     const secrets = await this.ensureSecrets(spec);
     const volumeLabels = this.volumeLabels.get(spec.volumes[0]?.name ?? '') ?? {};
@@ -169,20 +182,29 @@ export class SwarmDriver implements RuntimeDriver {
     const s = await this.mustService(id);
     const before = currentTask(await this.view.tasks([s.ID]));
     if (replicasOf(s) === 1 && before && before.DesiredState === 'running' && !ENDED.has(before.Status.State) && this.view.nodeReady(before.NodeID)) {
-      await this.waitRunning(s.ID);
+      await this.pinner.placed(workspaceOfService(s), await this.waitRunning(s.ID));
       return;
     }
     // With restart policy none Swarm makes no task on a plain 0 → 1 scale, nor for a slot
     // whose task ended: a forced update (a new task template version) always makes one.
+    await this.newTask(s, before);
+  }
+
+  /** A forced update: one replica, a new task, on the workspace's node when it has one. */
+  private async newTask(s: RawService, before: RawTask | undefined): Promise<void> {
+    const volume = workspaceOfService(s);
+    const pin = await this.pinner.nodeFor(volume, before);
     await this.update(s, (spec) => {
       spec.Mode = { Replicated: { Replicas: 1 } };
       spec.TaskTemplate.ForceUpdate = (s.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+      // Pinned in the same update that makes the new task: no extra task for the pin.
+      if (pin) spec.TaskTemplate.Placement = { ...spec.TaskTemplate.Placement, Constraints: withPin(spec.TaskTemplate.Placement?.Constraints ?? [], pin) };
     });
-    await this.waitRunning(s.ID, before?.ID);
+    await this.pinner.placed(volume, await this.waitRunning(s.ID, before?.ID));
   }
 
   /** Waits for a task other than `previous` (any task when undefined) to run; says why when it does not. */
-  private async waitRunning(serviceId: string, previous?: string): Promise<void> {
+  private async waitRunning(serviceId: string, previous?: string): Promise<RawTask> {
     const deadline = Date.now() + this.o.startTimeoutMs;
     let problem: string | null = null;
     while (Date.now() < deadline) {
@@ -190,7 +212,7 @@ export class SwarmDriver implements RuntimeDriver {
       if (task && task.ID !== previous) {
         if (task.Status.State === 'running') {
           await this.view.refresh();
-          return;
+          return task;
         }
         problem = taskProblem(task) ?? problem;
         if (ENDED.has(task.Status.State)) {
@@ -222,12 +244,7 @@ export class SwarmDriver implements RuntimeDriver {
 
   async restartContainer(id: string, _timeoutSeconds: number): Promise<void> {
     const s = await this.mustService(id);
-    const before = currentTask(await this.view.tasks([s.ID]));
-    await this.update(s, (spec) => {
-      spec.Mode = { Replicated: { Replicas: 1 } };
-      spec.TaskTemplate.ForceUpdate = (s.Spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-    });
-    await this.waitRunning(s.ID, before?.ID);
+    await this.newTask(s, currentTask(await this.view.tasks([s.ID])));
   }
 
   async killContainer(id: string, signal = 'SIGKILL'): Promise<void> {
@@ -246,9 +263,25 @@ export class SwarmDriver implements RuntimeDriver {
     // Its secrets, once no service refers to them (Swarm refuses while one does).
     const instance = s.Spec.Labels?.['berth.instance'];
     if (!instance) return;
+    await this.untilTasksGone(instance);
     const secrets = (await this.docker.listSecrets({ filters: { label: [`berth.instance=${instance}`] } }).catch(() => [])) as Array<{ ID: string }>;
     for (const secret of secrets) await this.docker.getSecret(secret.ID).remove().catch(() => undefined);
     this.view.forget(s.ID);
+  }
+
+  /**
+   * A removed service's task stops on its node a moment later (its stop grace period); until
+   * then its workspace volume is in use and cannot be removed. Bounded: a dead node's task
+   * never reports back, and the reconciler removes what is left.
+   */
+  private async untilTasksGone(instance: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const engines = [...this.o.nodeEngines.values()];
+    while (Date.now() < deadline) {
+      const left = await Promise.all(engines.map((e) => e.listContainers({ labels: { 'berth.instance': instance }, all: true }).then((l) => l.length, () => 0)));
+      if (left.every((n) => n === 0)) return;
+      await sleep(this.o.pollMs ?? 250);
+    }
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {
@@ -294,13 +327,17 @@ export class SwarmDriver implements RuntimeDriver {
     return engine.exec(containerId, argv, options);
   }
 
-  /** Tenant networks are attachable overlays; the engine's `icc` has no overlay equivalent. */
+  /**
+   * Tenant networks are attachable overlays, one per tenant (networkPerTenant): the engine's
+   * `icc` has no overlay equivalent, so only separate overlays keep tenants apart.
+   */
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
     const existing = await this.inspectNetwork(spec.name);
     if (existing) return existing;
     try {
       await this.docker.createNetwork({
         Name: spec.name, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Internal: spec.internal, Labels: spec.labels,
+        ...(this.o.encryptNetworks ? { Options: { encrypted: 'true' } } : {}),
         ...(spec.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] } } : {}),
       });
     } catch (error) {
@@ -353,6 +390,7 @@ export class SwarmDriver implements RuntimeDriver {
   async removeVolume(name: string): Promise<void> {
     this.volumeLabels.delete(name);
     await Promise.all([...this.o.nodeEngines.values()].map((e) => e.removeVolume(name).catch(() => undefined)));
+    await this.pinner.forget(name);
   }
 
   async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {

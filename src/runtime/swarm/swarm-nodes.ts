@@ -2,13 +2,19 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type { ClusterNodes, ImageLoadResult, NodeAvailability, NodeInfo } from '../cluster-nodes.js';
 import { engineError } from '../docker/docker-connection.js';
+import type { DockerDriver } from '../docker/docker-driver.js';
 import type { ClusterView } from './cluster-view.js';
+import { NoNewPrivilegesProbe } from './no-new-privileges.js';
 import { currentTask } from './swarm-state.js';
 import type { RawNode } from './swarm-types.js';
 
 /** Swarm nodes as berth shows and changes them; images move only when an operator asks. */
 export class SwarmNodes implements ClusterNodes {
-  constructor(private readonly docker: Docker, private readonly host: string, private readonly view: ClusterView, private readonly clients: Map<string, Docker>) {}
+  private readonly noNewPrivileges: NoNewPrivilegesProbe;
+
+  constructor(private readonly docker: Docker, private readonly host: string, private readonly view: ClusterView, private readonly clients: Map<string, Docker>, engines: Map<string, DockerDriver> = new Map()) {
+    this.noNewPrivileges = new NoNewPrivilegesProbe(engines);
+  }
 
   async listNodes(instanceLabels: Record<string, string>): Promise<NodeInfo[]> {
     const [nodes, services] = await Promise.all([this.view.nodes(true), this.view.services(instanceLabels)]);
@@ -19,7 +25,8 @@ export class SwarmNodes implements ClusterNodes {
       if (task?.NodeID && task.DesiredState === 'running') placed.set(task.NodeID, (placed.get(task.NodeID) ?? 0) + 1);
     }
     const engines = await Promise.all(nodes.map((n) => this.engineState(n)));
-    return nodes.map((n, i) => toNodeInfo(n, placed.get(n.ID) ?? 0, engines[i]!))
+    const nnp = await Promise.all(nodes.map((n, i) => (engines[i] === 'reachable' ? this.noNewPrivileges.of(n.Description?.Hostname ?? '', instanceLabels) : null)));
+    return nodes.map((n, i) => ({ ...toNodeInfo(n, placed.get(n.ID) ?? 0, engines[i]!), noNewPrivileges: nnp[i] ?? null }))
       .sort((a, b) => a.hostname.localeCompare(b.hostname));
   }
 

@@ -63,7 +63,10 @@ export function serviceSpec(spec: ContainerSpec, secrets: SwarmSecretRef[], publ
     },
     Mode: { Replicated: { Replicas: 0 } },
     EndpointSpec: {
-      Mode: 'vip',
+      // One replica: a virtual IP balances nothing. With host-mode ports the name resolves
+      // straight to the task (dnsrr), so a tenant's instances reach each other by name on
+      // their overlay without IPVS; the ingress mesh needs a VIP.
+      Mode: publishMode === 'host' ? 'dnsrr' : 'vip',
       Ports: [{ Protocol: 'tcp', TargetPort: spec.containerPort, PublishedPort: spec.hostPort, PublishMode: publishMode }],
     },
   };

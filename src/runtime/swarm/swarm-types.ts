@@ -25,7 +25,7 @@ export interface RawService {
     Labels?: Record<string, string>;
     Mode?: { Replicated?: { Replicas?: number } };
     TaskTemplate: {
-      ContainerSpec?: { Image?: string };
+      ContainerSpec?: { Image?: string; Mounts?: Array<{ Type?: string; Source?: string; Target?: string }> };
       ForceUpdate?: number;
       Placement?: { Constraints?: string[] };
     } & Record<string, unknown>;

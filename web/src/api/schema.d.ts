@@ -1237,6 +1237,8 @@ export interface components {
             instances: number;
             /** @description berth's own connection to the node's engine (swarm.nodeEngines), for exec jobs and stats */
             engine: "reachable" | "unreachable" | "not configured";
+            /** @description whether tasks on the node run with no-new-privileges: the Swarm service API cannot set it, the node's dockerd must (--no-new-privileges); measured in a running instance there, unknown when none runs, null without a node engine */
+            noNewPrivileges?: "enforced" | "off" | "unknown" | (never | null);
         };
         /** Tenant */
         Tenant: {
