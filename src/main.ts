@@ -33,6 +33,9 @@ import { TenantQuotas } from './core/tenants/tenant-quotas.js';
 import { resolvePlans } from './core/plans/resolve-plans.js';
 import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
+import { createSnapshots, seederSlot } from './core/snapshots/create-snapshots.js';
+import { snapshotRoutes } from './api/routes/snapshots.js';
+import { SnapshotsRepo } from './store/repositories/snapshots-repo.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { EngineLimiter } from './common/engine-limiter.js';
@@ -177,9 +180,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
+  const seeder = seederSlot();
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas,
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas, seeder,
   });
+  // Workspace snapshots (and workspace.fromSnapshot on create).
+  const snapshots = createSnapshots({ config, repo: new SnapshotsRepo(store.db), instances, runtime, gate: runtimeStatus, events: events!, clock, logger: logger.child({ component: 'snapshots' }) });
+  seeder.bind(snapshots.restore);
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
     watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
@@ -189,7 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
   // On stop: background creates are awaited, then the reconciler's pass.
-  services.push(reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
+  services.push(snapshots.recovery, reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -248,6 +255,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     serviceRoutes({ supervision, runtime, clock }),
     nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     tenantRoutes(quotas),
+    snapshotRoutes(snapshots.service, snapshots.restore),
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];

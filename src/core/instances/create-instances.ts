@@ -33,6 +33,8 @@ export interface InstancesDeps {
   illegalTransitions?: IllegalTransitionPolicy;
   /** The tenant quota, checked atomically with each insert. */
   quota?: InstanceServiceOptions['quota'];
+  /** Fills a new instance's workspace from a snapshot (workspace.fromSnapshot). */
+  seeder?: InstanceServiceOptions['seeder'];
 }
 
 export interface Instances {
@@ -84,7 +86,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
     events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
-    admission: new InstanceAdmission(d.store.db, d.store.dialect), workspaces, ...(d.quota ? { quota: d.quota } : {}),
+    admission: new InstanceAdmission(d.store.db, d.store.dialect), workspaces, ...(d.quota ? { quota: d.quota } : {}), ...(d.seeder ? { seeder: d.seeder } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,

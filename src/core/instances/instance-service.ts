@@ -3,7 +3,7 @@ import { BerthError, describeError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
-import type { InstanceFilter, InstancePatch, InstanceRow, InstancesRepo } from '../../store/repositories/instances-repo.js';
+import type { InstanceFilter, InstancePatch, InstanceRow, InstancesRepo, NewInstanceRow } from '../../store/repositories/instances-repo.js';
 import { uniqueViolation } from '../../store/repositories/unique-violation.js';
 import type { EventLog } from '../events/event-log.js';
 import type { NetworkManager } from '../networks/network-manager.js';
@@ -12,6 +12,7 @@ import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { InstanceAdmission, TenantHoldings } from '../../store/repositories/instance-admission.js';
 import type { WorkspaceRow, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import type { SeededWorkspace, WorkspaceSeeder } from '../snapshots/snapshot-restore.js';
 import { workspaceVolumeFor, workspaceVolumeOf } from './container-spec.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
@@ -51,6 +52,8 @@ export interface InstanceServiceOptions {
    * run inside it (synchronous: on SQLite nothing else may touch the store meanwhile).
    */
   quota?: { prepare(tenant: string, plan: string): Promise<(holdings: TenantHoldings) => void> };
+  /** Fills a new instance's workspace from a snapshot (workspace.fromSnapshot) before its row exists. */
+  seeder?: WorkspaceSeeder;
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
@@ -107,7 +110,11 @@ export class InstanceService {
     const plan = requirePlan(this.o.spec.plans, spec.plan);
     // On a cluster, a placement no node can satisfy is refused before anything is made.
     if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints ?? []));
-    const kept = input.workspace ? await this.keptWorkspaceFor(input.workspace.from, spec.tenant, viewer) : undefined;
+    const { from, fromSnapshot } = input.workspace ?? {};
+    if (from !== undefined && fromSnapshot !== undefined) throw BerthError.invalid('workspace', 'give either from (a kept workspace) or fromSnapshot, not both');
+    const kept = from !== undefined ? await this.keptWorkspaceFor(from, spec.tenant, viewer) : undefined;
+    if (fromSnapshot !== undefined && !this.o.seeder) throw BerthError.invalid('workspace.fromSnapshot', 'snapshots are not available on this berth');
+    const snapshot = fromSnapshot !== undefined ? await this.o.seeder!.check(fromSnapshot, spec.tenant, viewer) : undefined;
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const id = newId('ins_', this.o.clock.now());
@@ -134,6 +141,37 @@ export class InstanceService {
       updated_at: at,
     };
     const check = await this.o.quota?.prepare(spec.tenant, spec.plan);
+    // The copy is in its volume before the row exists: a crash leaves an orphan volume, never a half-filled workspace.
+    const seeded: SeededWorkspace | undefined = snapshot
+      ? await this.runtime(() => this.o.seeder!.seed(snapshot, { id, name: spec.name, tenant: spec.tenant, image: spec.image, volume: base.workspace_volume }))
+      : undefined;
+    let row: InstanceRow | undefined;
+    try {
+      const made = await this.insertRow(base, check, kept, spec, hash, viewer);
+      if ('existing' in made) {
+        await seeded?.discard();
+        return { instance: made.existing, created: false };
+      }
+      row = made.row;
+    } catch (error) {
+      await seeded?.discard();
+      throw error;
+    }
+    await seeded?.keep();
+    this.o.events.record({
+      instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
+      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.host_port}${snapshot ? `, workspace from snapshot ${snapshot.id}` : ''}`,
+      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames, ...(kept ? { workspace: kept.id } : {}), ...(snapshot ? { snapshot: snapshot.id } : {}) },
+    });
+    this.provisionInBackground(row.id, actor);
+    return { instance: this.view(row), created: true };
+  }
+
+  /** Inserts the row on a free port; an instance of that name that won a race is returned instead. */
+  private async insertRow(
+    base: Omit<NewInstanceRow, 'host_port'>,
+    check: ((holdings: TenantHoldings) => void) | undefined, kept: WorkspaceRow | undefined, spec: { name: string }, hash: string, viewer: Viewer,
+  ): Promise<{ row: InstanceRow } | { existing: Instance }> {
     const avoid = new Set<number>();
     let row: InstanceRow | undefined;
     while (!row) {
@@ -153,19 +191,13 @@ export class InstanceService {
         if (column === 'name') {
           // Lost a race with an identical (or conflicting) create of the same name.
           const winner = await this.o.repo.findByName(spec.name);
-          if (winner) return { instance: this.sameOrConflict(winner, hash, viewer), created: false };
+          if (winner) return { existing: this.sameOrConflict(winner, hash, viewer) };
           continue;
         }
         throw error;
       }
     }
-    this.o.events.record({
-      instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
-      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.host_port}`,
-      data: { plan: row.plan, image: row.image, hostPort: row.host_port, secretNames, ...(kept ? { workspace: kept.id } : {}) },
-    });
-    this.provisionInBackground(row.id, actor);
-    return { instance: this.view(row), created: true };
+    return { row };
   }
 
   /** A kept workspace the caller may attach to a new instance of `tenant`; refused otherwise, before anything is made. */
