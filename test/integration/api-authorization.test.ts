@@ -38,6 +38,7 @@ let s6A: { id: string; name: string };
 let jobA: string;
 let runA: string;
 let workspaceA: string;
+let snapshotA: string;
 
 async function post<T>(path: string, body: unknown, token: string | null = td.token): Promise<T> {
   const res = await td.api<T>('POST', path, body, token);
@@ -52,6 +53,7 @@ async function throwawayWorkspace(): Promise<string> {
   const list = await td.api<{ items: Array<{ id: string; instanceName: string }> }>('GET', `/v1/workspaces?tenant=${A}`);
   return list.body.items.find((w) => w.instanceName === name)!.id;
 }
+const throwawaySnapshot = async (): Promise<string> => (await post<{ id: string }>(`/v1/instances/${instanceA.name}/snapshots`, {})).id;
 const fixed = (path: string, body?: unknown) => async (): Promise<Req> => (body === undefined ? { path } : { path, body });
 
 function cases(): Record<string, Case> {
@@ -95,6 +97,12 @@ function cases(): Record<string, Case> {
     'GET /v1/workspaces': { make: fixed('/v1/workspaces'), other: fixed(`/v1/workspaces?tenant=${A}`) },
     'GET /v1/workspaces/:id': { make: async () => ({ path: `/v1/workspaces/${workspaceA}` }) },
     'DELETE /v1/workspaces/:id': { make: async () => ({ path: `/v1/workspaces/${await throwawayWorkspace()}` }), other: async () => ({ path: `/v1/workspaces/${workspaceA}` }) },
+    'POST /v1/instances/:idOrName/snapshots': { make: fixed(`${i}/snapshots`, {}) },
+    'GET /v1/instances/:idOrName/snapshots': { make: fixed(`${i}/snapshots`) },
+    'POST /v1/instances/:idOrName/snapshots/:snapshotId/restore': { make: async () => ({ path: `${i}/snapshots/${snapshotA}/restore` }) },
+    'GET /v1/snapshots': { make: fixed('/v1/snapshots'), other: fixed(`/v1/snapshots?tenant=${A}`) },
+    'GET /v1/snapshots/:id': { make: async () => ({ path: `/v1/snapshots/${snapshotA}` }) },
+    'DELETE /v1/snapshots/:id': { make: async () => ({ path: `/v1/snapshots/${await throwawaySnapshot()}` }), other: async () => ({ path: `/v1/snapshots/${snapshotA}` }) },
     // s6 services: the same routes under /v1/containers/{c} (an instance's name resolves there too) and /v1/instances/{i}.
     'GET /v1/containers': { shared: true, make: fixed('/v1/containers') },
     ...serviceCases('/v1/containers/:container', `/v1/containers/${s6A.name}`),
@@ -124,17 +132,18 @@ async function snapshot(): Promise<string> {
   const db = td.daemon.store.db;
   const docker = rawDocker();
   const filters = { label: [`berth.scope=${td.scope}`] };
-  const [instances, jobs, runs, tokens, workspaces, events, containers, volumes] = await Promise.all([
+  const [instances, jobs, runs, tokens, workspaces, snapshots, events, containers, volumes] = await Promise.all([
     db.selectFrom('instances').select(['id', 'name', 'tenant', 'desired_state', 'container_id', 'host_port']).orderBy('id').execute(),
     db.selectFrom('jobs').select(['id', 'name', 'enabled', 'target', 'schedule', 'timezone', 'tenant']).orderBy('id').execute(),
     db.selectFrom('job_runs').select('id').orderBy('id').execute(),
     db.selectFrom('tokens').select(['id', 'revoked_at']).orderBy('id').execute(),
     db.selectFrom('workspaces').select(['id', 'volume']).orderBy('id').execute(),
+    db.selectFrom('snapshots').select(['id', 'status']).orderBy('id').execute(),
     db.selectFrom('events').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     docker.listContainers({ all: true, filters }).then((l) => l.map((c) => `${c.Id}:${c.State}`).sort()),
     docker.listVolumes({ filters }).then((r) => (r.Volumes ?? []).map((v) => v.Name).sort()),
   ]);
-  return JSON.stringify({ instances, jobs, runs, tokens, workspaces, events: Number(events?.n), containers, volumes });
+  return JSON.stringify({ instances, jobs, runs, tokens, workspaces, snapshots, events: Number(events?.n), containers, volumes });
 }
 
 const methodOf = (key: string): string => key.split(' ')[0]!;
@@ -163,6 +172,7 @@ beforeAll(async () => {
   jobA = (await post<{ id: string }>('/v1/jobs', { name: 'mx-job-a', schedule: '0 0 1 1 *', target: { instance: 'mx-a' }, action: { type: 'exec', command: ['true'], timeoutSeconds: 10 } })).id;
   runA = (await post<{ id: string }>(`/v1/jobs/${jobA}/run?wait=true&timeout=60`, undefined)).id;
   workspaceA = await throwawayWorkspace();
+  snapshotA = await throwawaySnapshot();
 }, 180_000);
 afterAll(async () => {
   await td?.cleanup();
