@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
@@ -35,6 +36,7 @@ import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { createSnapshots, seederSlot } from './core/snapshots/create-snapshots.js';
 import { snapshotRoutes } from './api/routes/snapshots.js';
+import { backupRoutes } from './api/routes/backup.js';
 import { SnapshotsRepo } from './store/repositories/snapshots-repo.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
@@ -123,6 +125,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let tokens: TokenService;
   let events: EventLog;
   let secretBox: SecretBox;
+  let secretKeyFile = '';
   try {
     await phase(logger, 'store', async () => {
       await store.ping();
@@ -132,6 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       events = new EventLog(new EventsRepo(store.db, store.dialect), clock, logger.child({ component: 'events' }));
       const secretKey = loadOrCreateSecretKey(config.dataDir);
       secretBox = new SecretBox(secretKey.key);
+      secretKeyFile = path.resolve(secretKey.file);
       if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
       const admin = await ensureAdminToken(tokens, config.dataDir);
       if (admin.created) logger.info({ file: admin.file }, 'created the admin token; it is in this file (mode 0600)');
@@ -256,6 +260,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     tenantRoutes(quotas),
     snapshotRoutes(snapshots.service, snapshots.restore),
+    backupRoutes({ store, dataDir: config.dataDir, secretKeyFile }),
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { readVersion } from '../common/version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDockerCommands } from './commands/docker.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -65,6 +66,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerTenantCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
+  registerBackupCommands(program, io);
   registerNodeCommands(program, io);
   registerDoctorCommand(program, io);
   registerCompletionCommand(program, io);

@@ -19,6 +19,11 @@ export interface Store {
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * A consistent copy of the whole store into `file` while berth runs (SQLite's online backup
+   * API). Undefined on Postgres: pg_dump is the way there (README, Backups).
+   */
+  backup?(file: string): Promise<void>;
 }
 
 export interface OpenStoreOptions {
@@ -39,9 +44,17 @@ export function openStore(options: OpenStoreOptions): Store {
   const { dialect, raw } = openSqlite(file);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   const db = new Kysely<Database>({ dialect });
-  return makeStore(db, 'sqlite', file, async () => {
+  const store = makeStore(db, 'sqlite', file, async () => {
     raw.pragma('wal_checkpoint(TRUNCATE)');
   });
+  return {
+    ...store,
+    async backup(target: string) {
+      // Copies page by page between other connections' writes; the result is one consistent state.
+      await raw.backup(target);
+      chmodSync(target, 0o600);
+    },
+  };
 }
 
 function openPostgres(url: string, max: number): Store {

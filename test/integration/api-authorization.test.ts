@@ -72,6 +72,8 @@ function cases(): Record<string, Case> {
     'GET /v1/docker/containers/:name/logs': { adminOnly: true, make: fixed(`/v1/docker/containers/${container}/logs?tail=5`) },
     'GET /v1/system/orphans': { adminOnly: true, make: fixed('/v1/system/orphans') },
     'POST /v1/system/gc': { adminOnly: true, make: fixed('/v1/system/gc', {}) },
+    // The store's backup: admin only; on Postgres the admin's documented answer is 409 (use pg_dump).
+    'GET /v1/system/backup': { adminOnly: true, adminAnswers: testEnv.store === 'postgres' ? [409] : [], make: fixed('/v1/system/backup') },
     'GET /v1/plans': { shared: true, make: fixed('/v1/plans') },
     'POST /v1/instances': { make: async () => ({ path: '/v1/instances', body: { tenant: A, name: unique('mx-new'), plan: 'starter' } }) },
     'GET /v1/instances': { make: fixed('/v1/instances'), other: fixed(`/v1/instances?tenant=${A}`) },
