@@ -35,6 +35,8 @@ import { resolvePlans } from './core/plans/resolve-plans.js';
 import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { createSnapshots, seederSlot } from './core/snapshots/create-snapshots.js';
+import { syncPlanSnapshotJobs } from './core/snapshots/plan-snapshot-jobs.js';
+import { SYSTEM_VIEWER } from './core/instances/instance-types.js';
 import { snapshotRoutes } from './api/routes/snapshots.js';
 import { backupRoutes } from './api/routes/backup.js';
 import { SnapshotsRepo } from './store/repositories/snapshots-repo.js';
@@ -236,7 +238,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     quota: quotas,
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
+    snapshotInstance: (id, mode, actor) => snapshots.service.create(id, { mode, trigger: 'scheduled' }, actor, SYSTEM_VIEWER),
   });
+  // Plans' snapshots.schedule run as internal jobs (snapshots-<plan>).
+  await syncPlanSnapshotJobs(scheduling.jobs, instances.plans, logger.child({ component: 'snapshots' }));
   services.push(scheduling.scheduler);
   services.push(new RetentionLoop({ repo: new RetentionRepo(store.db), settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());

@@ -1061,7 +1061,9 @@ export interface components {
                 plan?: string;
             };
             action: {
-                type: "restart" | "exec" | "http";
+                type: "restart" | "exec" | "http" | "snapshot";
+                /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                mode?: "pause" | "stop";
                 /** @description exec: argv run inside the container (no shell unless you name one) */
                 command?: string[];
                 /** @description exec/http: per-target timeout; the command is killed when it passes */
@@ -2843,7 +2845,9 @@ export interface operations {
                         plan?: string;
                     };
                     action: {
-                        type: "restart" | "exec" | "http";
+                        type: "restart" | "exec" | "http" | "snapshot";
+                        /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                        mode?: "pause" | "stop";
                         /** @description exec: argv run inside the container (no shell unless you name one) */
                         command?: string[];
                         /** @description exec/http: per-target timeout; the command is killed when it passes */
@@ -3088,7 +3092,9 @@ export interface operations {
                         plan?: string;
                     };
                     action?: {
-                        type: "restart" | "exec" | "http";
+                        type: "restart" | "exec" | "http" | "snapshot";
+                        /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                        mode?: "pause" | "stop";
                         /** @description exec: argv run inside the container (no shell unless you name one) */
                         command?: string[];
                         /** @description exec/http: per-target timeout; the command is killed when it passes */

@@ -1,0 +1,73 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/core/snapshots/snapshot-types.js';
+import { testEnv } from '../helpers/env.js';
+import { createInstance, until } from '../helpers/instances.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+
+/**
+ * A plan's snapshots.schedule runs through the job scheduler as the internal job
+ * snapshots-<plan>; each run snapshots the plan's instances and prunes the scheduled ones past
+ * snapshots.keep (oldest first), files included. Snapshots taken on request are never pruned.
+ */
+let td: TestDaemon;
+const YAML = `
+plans:
+  snapkeep:
+    cpus: 0.5
+    memory: 256MiB
+    egress: all
+    snapshots:
+      keep: 2
+      schedule: "*/2 * * * * *"
+`;
+
+beforeAll(async () => {
+  td = await startTestDaemon({ yaml: YAML });
+}, 60_000);
+afterAll(async () => {
+  await td?.cleanup();
+});
+
+interface Run { status: string; results: Array<{ outcome: string; output: string; error: string | null }> }
+
+describe(`scheduled snapshots (${testEnv.store})`, () => {
+  it('the plan\'s schedule is an internal job; runs take snapshots and prune to keep; manual ones stay', async () => {
+    const job = await td.api<{ name: string; target: { plan: string }; action: { type: string; mode: string }; tenant: string | null }>('GET', '/v1/jobs/snapshots-snapkeep');
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ target: { plan: 'snapkeep' }, action: { type: 'snapshot', mode: 'pause' }, tenant: null });
+
+    const made = await createInstance(td, { tenant: 'sched', name: 'sched-a', plan: 'snapkeep', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(made.body.status, JSON.stringify(made.body)).toBe('running');
+    const manual = await td.api<Snapshot>('POST', '/v1/instances/sched-a/snapshots', {});
+    expect(manual.status).toBe(201);
+
+    // At least four runs that each took a snapshot: two more than keep, so pruning must have happened.
+    const runs = await until(
+      () => td.api<{ items: Run[] }>('GET', '/v1/jobs/snapshots-snapkeep/runs?limit=50'),
+      (r) => r.body.items.filter((x) => x.status === 'succeeded' && x.results.length === 1).length >= 4,
+      90_000, 500,
+    );
+    const succeeded = runs.body.items.filter((x) => x.status === 'succeeded');
+    expect(succeeded.length, JSON.stringify(runs.body.items.slice(0, 3))).toBeGreaterThanOrEqual(4);
+    expect(succeeded[0]!.results[0]!.output).toMatch(/^snapshot snp_/);
+
+    // Stop the schedule, let a run in progress finish, then count.
+    expect((await td.api('PATCH', '/v1/jobs/snapshots-snapkeep', { enabled: false })).status).toBe(200);
+    const settled = await until(
+      () => td.api<{ items: Snapshot[] }>('GET', '/v1/instances/sched-a/snapshots'),
+      (r) => r.body.items.every((s) => s.status !== 'creating') && r.body.items.filter((s) => s.trigger === 'scheduled').length === 2,
+      30_000, 300,
+    );
+    const scheduled = settled.body.items.filter((s) => s.trigger === 'scheduled');
+    expect(scheduled).toHaveLength(2);
+    expect(scheduled.every((s) => s.status === 'ready')).toBe(true);
+    expect(settled.body.items.map((s) => s.id)).toContain(manual.body.id);
+    // Pruned snapshots took their files with them.
+    const files = readdirSync(path.join(td.dataDir, 'snapshots', 'sched')).sort();
+    expect(files).toEqual(settled.body.items.map((s) => path.basename(s.file)).sort());
+    const events = await td.api<{ items: Array<{ type: string }> }>('GET', '/v1/instances/sched-a/events?type=snapshots-pruned');
+    expect(events.body.items.length).toBeGreaterThan(0);
+  }, 180_000);
+});
