@@ -6,6 +6,7 @@ import type { Snapshot } from '../../src/core/snapshots/snapshot-types.js';
 import type { Instance } from '../../src/core/instances/instance-types.js';
 import { rawDocker } from '../helpers/docker.js';
 import { testEnv } from '../helpers/env.js';
+import { runBerth } from '../helpers/cli.js';
 import { createInstance, untilStatus, type ErrorBody } from '../helpers/instances.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
@@ -178,4 +179,26 @@ describe(`workspace snapshots (${testEnv.store})`, () => {
     expect(() => statSync(file)).toThrow();
     expect((await td.api('GET', `/v1/snapshots/${gone.id}`, undefined, tokenB)).status).toBe(404);
   }, 120_000);
+
+  it('CLI: berth snapshot create / ls / restore / rm, and berth create --from-snapshot', async () => {
+    const env = { PATH: process.env.PATH ?? '', BERTH_URL: td.url, BERTH_TOKEN: tokenA, NO_COLOR: '1' };
+    const made = await runBerth(['snapshot', 'create', 'sn-a', '--json'], env);
+    expect(made.code, made.stderr).toBe(0);
+    const snap = JSON.parse(made.stdout) as Snapshot;
+    expect(snap).toMatchObject({ status: 'ready', instance: 'sn-a', mode: 'pause' });
+    const human = await runBerth(['snapshot', 'ls', 'sn-a'], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(snap.id);
+    const copy = await runBerth(['create', 'sna', '--name', 'sn-cli', '--from-snapshot', snap.id, '--wait', '--timeout', '90', '--json'], env, { timeoutMs: 120_000 });
+    expect(copy.code, copy.stderr).toBe(0);
+    const restored = await runBerth(['snapshot', 'restore', snap.id, '--json'], env, { timeoutMs: 120_000 });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((JSON.parse(restored.stdout) as { instance: { name: string } }).instance.name).toBe('sn-a');
+    const removed = await runBerth(['snapshot', 'rm', snap.id], env);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect((await runBerth(['snapshot', 'rm', snap.id], env)).code).toBe(3);
+    // Another tenant's token: not found.
+    const other = await runBerth(['snapshot', 'ls', 'sn-a'], { ...env, BERTH_TOKEN: tokenB });
+    expect(other.code).toBe(3);
+  }, 240_000);
 });
