@@ -180,6 +180,25 @@ describe(`workspace snapshots (${testEnv.store})`, () => {
     expect((await td.api('GET', `/v1/snapshots/${gone.id}`, undefined, tokenB)).status).toBe(404);
   }, 120_000);
 
+  it('a stopped instance is copied as it is and stays stopped through a restore; a body-less POST takes a pause snapshot', async () => {
+    const made = await createInstance(td, { tenant: 'sna', name: 'sn-stopped', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(made.body.status).toBe('running');
+    await sh('sn-stopped', 'echo first > /workspace/f');
+    const first = await td.api<Snapshot>('POST', '/v1/instances/sn-stopped/snapshots');
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body.mode).toBe('pause');
+    await sh('sn-stopped', 'echo second > /workspace/f');
+    expect((await td.api('POST', '/v1/instances/sn-stopped/actions', { action: 'stop' })).status).toBe(200);
+    const cold = await snapshot('sn-stopped', { mode: 'stop' });
+    expect(cold.status).toBe(201);
+    expect(cold.body.pauseMs).toBe(0);
+    const restored = await td.api<{ instance: Instance }>('POST', `/v1/instances/sn-stopped/snapshots/${first.body.id}/restore`);
+    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
+    expect(restored.body.instance.status).toBe('stopped');
+    expect((await td.api('POST', '/v1/instances/sn-stopped/actions?wait=running&timeout=90', { action: 'start' })).status).toBe(200);
+    expect((await sh('sn-stopped', 'cat /workspace/f')).trim()).toBe('first');
+  }, 180_000);
+
   it('CLI: berth snapshot create / ls / restore / rm, and berth create --from-snapshot', async () => {
     const env = { PATH: process.env.PATH ?? '', BERTH_URL: td.url, BERTH_TOKEN: tokenA, NO_COLOR: '1' };
     const made = await runBerth(['snapshot', 'create', 'sn-a', '--json'], env);

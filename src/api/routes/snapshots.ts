@@ -46,10 +46,14 @@ export function snapshotRoutes(snapshots: SnapshotService, restores: SnapshotRes
         description: 'mode pause (default) freezes the agent (engine pause) for the copy; mode stop stops it and starts it again. '
           + 'The answer comes when the file is complete: pauseMs says how long the agent was frozen or down. A stopped instance is copied as it is.',
         tags: ['snapshots'], security: Security, params: IdOrNameParams,
-        body: Type.Object({
+        body: Type.Optional(Type.Object({
           mode: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('stop')], { default: 'pause' })),
-        }, { additionalProperties: false }),
+        }, { additionalProperties: false })),
         response: { 201: ref, ...errorResponses(403, 404, 409, 503, 504) },
+      },
+      // No body at all (not even a content type) means the defaults.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     }, async (request, reply) => {
       const viewer = viewerOf(request);
