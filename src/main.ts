@@ -36,6 +36,7 @@ import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
 import { createSnapshots, seederSlot } from './core/snapshots/create-snapshots.js';
 import { syncPlanSnapshotJobs } from './core/snapshots/plan-snapshot-jobs.js';
+import type { SnapshotService } from './core/snapshots/snapshot-service.js';
 import { SYSTEM_VIEWER } from './core/instances/instance-types.js';
 import { snapshotRoutes } from './api/routes/snapshots.js';
 import { backupRoutes } from './api/routes/backup.js';
@@ -92,6 +93,8 @@ export interface Daemon {
   readonly runtimeStatus: RuntimeStatus;
   readonly instances: InstanceService;
   readonly reconciler: Reconciler;
+  /** Workspace snapshots (the rollout calls snapshots.snapshotBeforeUpgrade before it replaces a container). */
+  readonly snapshots: SnapshotService;
   /** Every HTTP route as registered, and whether it demands a token. */
   readonly routes: readonly RouteRecord[];
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
@@ -311,5 +314,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, routes: routesOf(app), stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, snapshots: snapshots.service, routes: routesOf(app), stop };
 }

@@ -64,6 +64,7 @@ describe(`crash during a snapshot and a restore (${testEnv.store})`, () => {
     const before = await digest(made.body.containerId!);
     const good = await call<Snapshot>('POST', '/v1/instances/crash-a/snapshots', {});
     expect(good.status).toBe(201);
+    console.log(`[measure] pause-mode snapshot of a ${good.body.sizeBytes}-byte workspace: agent paused ${good.body.pauseMs} ms`);
 
     // 1. Killed mid-snapshot: the partial file exists while the agent is paused.
     const snapDir = path.join(berth.dataDir, 'snapshots', 'crash');

@@ -21,6 +21,13 @@ plans:
     snapshots:
       keep: 2
       schedule: "*/2 * * * * *"
+  upg:
+    cpus: 0.5
+    memory: 256MiB
+    egress: all
+    snapshots:
+      beforeUpgrade: true
+      keep: 1
 `;
 
 beforeAll(async () => {
@@ -69,5 +76,17 @@ describe(`scheduled snapshots (${testEnv.store})`, () => {
     expect(files).toEqual(settled.body.items.map((s) => path.basename(s.file)).sort());
     const events = await td.api<{ items: Array<{ type: string }> }>('GET', '/v1/instances/sched-a/events?type=snapshots-pruned');
     expect(events.body.items.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('snapshotBeforeUpgrade: a pause snapshot when the plan asks for one (kept to keep), nothing otherwise', async () => {
+    const upg = await createInstance(td, { tenant: 'sched', name: 'sched-upg', plan: 'upg', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(upg.body.status, JSON.stringify(upg.body)).toBe('running');
+    const first = await td.daemon.snapshots.snapshotBeforeUpgrade(upg.body, 'rollout');
+    expect(first).toMatchObject({ trigger: 'before-upgrade', mode: 'pause', status: 'ready', actor: 'rollout' });
+    const second = await td.daemon.snapshots.snapshotBeforeUpgrade(upg.body);
+    const left = await td.api<{ items: Snapshot[] }>('GET', '/v1/instances/sched-upg/snapshots');
+    expect(left.body.items.map((s) => s.id)).toEqual([second!.id]);
+    const plain = await createInstance(td, { tenant: 'sched', name: 'sched-plain', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(await td.daemon.snapshots.snapshotBeforeUpgrade(plain.body)).toBeUndefined();
   }, 180_000);
 });
