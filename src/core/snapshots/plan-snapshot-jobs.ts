@@ -15,6 +15,8 @@ export interface PlanJobs {
 
 const BERTH: Principal = { tokenId: 'berth', name: 'berth', scope: 'admin', tenant: null };
 
+const RUN_TIMEOUT_SECONDS = 3600;
+
 export const planJobName = (plan: string): string => `snapshots-${plan}`;
 
 /** A job berth made for a plan's schedule (not one an operator happened to name the same). */
@@ -41,10 +43,11 @@ export async function syncPlanSnapshotJobs(jobs: PlanJobs, plans: PlanCatalog, l
       if (existing) await jobs.delete(name, BERTH);
       continue;
     }
-    const input: JobInput = { name, schedule, timezone: 'UTC', target: { plan: plan.name }, action: { type: 'snapshot', mode: 'pause' } };
+    // A plan's fleet of workspaces can take a while: the run may last an hour (each copy is bounded by maxPauseSeconds).
+    const input: JobInput = { name, schedule, timezone: 'UTC', target: { plan: plan.name }, action: { type: 'snapshot', mode: 'pause' }, timeoutSeconds: RUN_TIMEOUT_SECONDS };
     try {
       if (!existing) await jobs.create(input, BERTH);
-      else if (existing.schedule !== schedule.trim().replace(/\s+/g, ' ') || existing.timezone !== 'UTC' || !existing.enabled) await jobs.update(name, { ...input, enabled: true }, BERTH);
+      else if (existing.schedule !== schedule.trim().replace(/\s+/g, ' ') || existing.timezone !== 'UTC' || !existing.enabled || existing.timeoutSeconds !== RUN_TIMEOUT_SECONDS) await jobs.update(name, { ...input, enabled: true }, BERTH);
     } catch (error) {
       if (error instanceof BerthError && error.code === 'INVALID_INPUT') {
         throw new BerthError('INVALID_CONFIG', `plans.${plan.name}.snapshots.schedule: ${describeError(error)}`, { cause: error });

@@ -120,7 +120,7 @@ export class SnapshotService {
     const made = (await this.d.repo.get(id))!;
     this.d.events.record({
       instanceId: found.id, instance: found.name, tenant: found.tenant, type: 'snapshot-created', actor,
-      message: `workspace snapshot ${id} (${made.sizeBytes} bytes, ${options.mode}d ${made.pauseMs} ms)`,
+      message: `workspace snapshot ${id} (${made.sizeBytes} bytes, agent ${options.mode === 'stop' ? 'down' : 'paused'} ${made.pauseMs} ms)`,
       data: { snapshot: id, trigger, mode: options.mode, sizeBytes: made.sizeBytes, sha256: made.sha256, pauseMs: made.pauseMs },
     });
     if (trigger !== 'manual') await this.prune(found).catch((error: unknown) => this.d.logger.warn({ instance: found.name, reason: describeError(error) }, 'could not prune old snapshots'));
