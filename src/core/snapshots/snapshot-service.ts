@@ -38,6 +38,8 @@ export interface SnapshotServiceDeps {
 }
 
 const AUTOMATIC: SnapshotTrigger[] = ['scheduled', 'before-upgrade'];
+/** The schema's default of plans.<p>.snapshots.keep, for plans that set no snapshots at all. */
+const DEFAULT_KEEP = 5;
 
 /**
  * Workspace snapshots: a consistent tar of /workspace taken through the engine's archive
@@ -191,10 +193,13 @@ export class SnapshotService {
     await this.d.files.remove(snapshot.file);
   }
 
-  /** The plan's `snapshots.keep`: the oldest scheduled and before-upgrade snapshots past it go; those taken on request stay. */
+  /**
+   * The plan's `snapshots.keep` (5 when the plan sets none, so a tenant's own snapshot job cannot
+   * fill the disk): the oldest scheduled and before-upgrade snapshots past it go; those taken on
+   * request stay (they are capped by maxPerInstance instead).
+   */
   async prune(row: Pick<InstanceRow, 'id' | 'name' | 'tenant' | 'plan'>): Promise<Snapshot[]> {
-    const keep = this.d.plans.get(row.plan)?.snapshots?.keep;
-    if (keep === undefined) return [];
+    const keep = this.d.plans.get(row.plan)?.snapshots?.keep ?? DEFAULT_KEEP;
     const automatic = (await this.d.repo.list({ instanceId: row.id, triggers: AUTOMATIC })).filter((s) => s.status !== 'creating');
     const pruned = automatic.slice(keep);
     for (const s of pruned) await this.remove(s).catch(() => undefined);
