@@ -89,4 +89,23 @@ describe(`scheduled snapshots (${testEnv.store})`, () => {
     const plain = await createInstance(td, { tenant: 'sched', name: 'sched-plain', image: testEnv.image }, '?wait=running&timeout=90');
     expect(await td.daemon.snapshots.snapshotBeforeUpgrade(plain.body)).toBeUndefined();
   }, 180_000);
+
+  it('a tenant\'s own snapshot job (mode stop), run on request, snapshots its instance and nothing of another tenant', async () => {
+    const token = (await td.api<{ token: string }>('POST', '/v1/tokens', { name: 'sched-tenant', tenant: 'sched' })).body.token;
+    const job = await td.api<{ id: string; action: { type: string; mode: string } }>('POST', '/v1/jobs', {
+      name: 'sched-own', schedule: '0 0 1 1 *', target: { tenant: 'sched' }, action: { type: 'snapshot', mode: 'stop' },
+    }, token);
+    expect(job.status, JSON.stringify(job.body)).toBe(201);
+    expect(job.body.action).toEqual({ type: 'snapshot', mode: 'stop' });
+    const bad = await td.api<{ error: { field: string } }>('POST', '/v1/jobs', { name: 'sched-bad', schedule: '0 0 1 1 *', target: { tenant: 'sched' }, action: { type: 'snapshot', mode: 'freeze' } }, token);
+    expect(bad.status).toBe(400);
+    const other = await createInstance(td, { tenant: 'elsewhere', name: 'sched-other', image: testEnv.image }, '?wait=running&timeout=90');
+    expect(other.body.status).toBe('running');
+    const run = await td.api<Run>('POST', `/v1/jobs/${job.body.id}/run?wait=true&timeout=120`, undefined, token);
+    expect(run.body.status, JSON.stringify(run.body)).toBe('succeeded');
+    expect(run.body.results.length).toBeGreaterThanOrEqual(1);
+    const mine = await td.api<{ items: Snapshot[] }>('GET', '/v1/snapshots', undefined, token);
+    expect(mine.body.items.some((s) => s.trigger === 'scheduled' && s.mode === 'stop')).toBe(true);
+    expect((await td.api<{ items: Snapshot[] }>('GET', '/v1/instances/sched-other/snapshots')).body.items).toEqual([]);
+  }, 240_000);
 });
