@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
 import { buildApp, type RouteModule } from './api/app.js';
@@ -35,6 +36,12 @@ import { upgradeRepos } from './store/repositories/upgrade-repos.js';
 import { revisionRoutes } from './api/routes/revisions.js';
 import { rolloutRoutes } from './api/routes/rollouts.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
+import { createSnapshots, seederSlot } from './core/snapshots/create-snapshots.js';
+import { syncPlanSnapshotJobs } from './core/snapshots/plan-snapshot-jobs.js';
+import type { SnapshotService } from './core/snapshots/snapshot-service.js';
+import { SYSTEM_VIEWER } from './core/instances/instance-types.js';
+import { snapshotRoutes } from './api/routes/snapshots.js';
+import { backupRoutes } from './api/routes/backup.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { EngineLimiter } from './common/engine-limiter.js';
@@ -84,6 +91,8 @@ export interface Daemon {
   readonly runtimeStatus: RuntimeStatus;
   readonly instances: InstanceService;
   readonly reconciler: Reconciler;
+  /** Workspace snapshots (the rollout calls snapshots.snapshotBeforeUpgrade before it replaces a container). */
+  readonly snapshots: SnapshotService;
   /** Every HTTP route as registered, and whether it demands a token. */
   readonly routes: readonly RouteRecord[];
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
@@ -120,6 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let tokens: TokenService;
   let events: EventLog;
   let secretBox: SecretBox;
+  let secretKeyFile = '';
   try {
     await phase(logger, 'store', async () => {
       await store.ping();
@@ -129,6 +139,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       events = new EventLog(store.repos.events, clock, logger.child({ component: 'events' }));
       const secretKey = loadOrCreateSecretKey(config.dataDir);
       secretBox = new SecretBox(secretKey.key);
+      secretKeyFile = path.resolve(secretKey.file);
       if (secretKey.created) logger.info({ file: secretKey.file }, 'created the secrets key (mode 0600); back it up with the store');
       const admin = await ensureAdminToken(tokens, config.dataDir);
       if (admin.created) logger.info({ file: admin.file }, 'created the admin token; it is in this file (mode 0600)');
@@ -178,10 +189,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const quotas = new TenantQuotas(store.repos.tenants, resolvePlans(config), config.tenants.defaults, clock);
+  const seeder = seederSlot();
   const instances = createInstances({
-    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas,
+    config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas, seeder,
     countRestart: (cause) => monitorMetrics.restarts.inc({ reason: cause }),
   });
+  // Workspace snapshots (and workspace.fromSnapshot on create).
+  const snapshots = createSnapshots({ config, repo: store.repos.snapshots, instances, runtime, gate: runtimeStatus, events: events!, clock, logger: logger.child({ component: 'snapshots' }) });
+  seeder.bind(snapshots.restore);
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
     watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
@@ -191,7 +206,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
   // On stop: background creates are awaited, then the reconciler's pass.
-  services.push(reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
+  services.push(snapshots.recovery, reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -211,6 +226,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     instances, repos: upgradeRepos(store), runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, alerts, bindAddress: config.runtime.bindAddress,
     spec: { plans: instances.plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage, defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages },
     defaults: config.rollout, quota: quotas, clock, logger: logger.child({ component: 'upgrades' }),
+    // Plans with snapshots.beforeUpgrade keep the workspace as it was before each rollout.
+    beforeRollout: async (instance) => {
+      await snapshots.service.snapshotBeforeUpgrade(instance);
+    },
   });
   upgrades.healthGate.attach(monitor);
   if (config.monitor.enabled) {
@@ -234,9 +253,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     quota: quotas,
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
+    snapshotInstance: (id, mode, actor) => snapshots.service.create(id, { mode, trigger: 'scheduled' }, actor, SYSTEM_VIEWER),
   });
   // After the reconciler and monitor: interrupted upgrades are resumed, then rollouts continue.
   services.push(upgrades.worker, upgrades.runner);
+  // Plans' snapshots.schedule run as internal jobs (snapshots-<plan>).
+  await syncPlanSnapshotJobs(scheduling.jobs, instances.plans, logger.child({ component: 'snapshots' }));
   services.push(scheduling.scheduler);
   services.push(new RetentionLoop({ repo: store.repos.retention, settings: config.retention, clock, logger: logger.child({ component: 'retention' }) }));
   health.register('scheduler', () => scheduling.scheduler.health());
@@ -261,6 +283,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     tenantRoutes(quotas),
     revisionRoutes({ revisions: upgrades.revisions, submit: (id) => upgrades.worker.submit(id), instanceAfter: (id, viewer) => instances.service.get(id, viewer), clock }),
     rolloutRoutes(upgrades.rollouts),
+    snapshotRoutes(snapshots.service, snapshots.restore),
+    backupRoutes({ store, dataDir: config.dataDir, secretKeyFile }),
     workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
@@ -306,5 +330,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, routes: routesOf(app), stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, snapshots: snapshots.service, routes: routesOf(app), stop };
 }

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readVersion } from '../common/version.js';
+import { registerBackupCommands } from './commands/backup.js';
+import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDockerCommands } from './commands/docker.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -67,6 +69,8 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerTenantCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
+  registerBackupCommands(program, io);
+  registerSnapshotCommands(program, io);
   registerNodeCommands(program, io);
   registerDoctorCommand(program, io);
   registerCompletionCommand(program, io);

@@ -21,6 +21,9 @@ export const ErrorCodes = {
   WORKSPACE_NOT_FOUND: 404,
   TENANT_NOT_FOUND: 404,
   ROLLOUT_NOT_FOUND: 404,
+  SNAPSHOT_NOT_FOUND: 404,
+  /** A snapshot's file is missing or no longer matches its recorded sha256: nothing was restored. */
+  SNAPSHOT_CORRUPT: 409,
   QUOTA_EXCEEDED: 403,
   PLAN_NOT_FOUND: 400,
   IMAGE_NOT_FOUND: 422,

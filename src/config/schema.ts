@@ -39,6 +39,15 @@ function overridesOf<T extends TObject>(schema: T) {
   return partial;
 }
 
+export const PlanSnapshotsSchema = Type.Object({
+  /** Snapshot (mode pause) before an upgrade replaces the container. */
+  beforeUpgrade: Type.Boolean({ default: false }),
+  /** Scheduled and before-upgrade snapshots kept per instance; the oldest past it are deleted. Those taken on request are never pruned. */
+  keep: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+  /** Cron expression (UTC) for scheduled snapshots, run by the job scheduler as the internal job snapshots-<plan>; unset: none. */
+  schedule: Type.Optional(Type.String({ minLength: 9 })),
+}, { additionalProperties: false });
+
 export const PlanSchema = Type.Object({
   cpus: Type.Number({ exclusiveMinimum: 0, maximum: 512 }),
   /** Memory limit: a size such as "512MiB", "1GiB", "512m", or a number of MiB. */
@@ -67,6 +76,8 @@ export const PlanSchema = Type.Object({
     cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 512 })),
     memory: Type.Optional(Type.Union([Type.String(), Type.Number()])),
   }, { additionalProperties: false })),
+  /** Workspace snapshots of this plan's instances: before each upgrade, on a cron schedule, and how many of those to keep. */
+  snapshots: Type.Optional(PlanSnapshotsSchema),
   /** runtime.driver swarm: where this plan's instances may run, as Swarm constraints (node.labels.gpu==true). */
   placement: Type.Optional(Type.Object({ constraints: Type.Array(Type.String({ minLength: 3 }), { default: [] }) }, { additionalProperties: false })),
 }, { additionalProperties: false });
@@ -230,6 +241,14 @@ export const ConfigSchema = Type.Object({
     jobRunsMaxCount: Type.Integer({ default: 50000, minimum: 1 }),
     intervalSeconds: Type.Integer({ default: 300, minimum: 1 }),
     batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10000 }),
+  }, { additionalProperties: false, default: {} }),
+  snapshots: Type.Object({
+    /** Where snapshot files go (<dir>/<tenant>/<id>.tar, 0600); empty: <dataDir>/snapshots. A separate volume keeps them off the store's disk. */
+    dir: Type.String({ default: '' }),
+    /** Snapshots taken on request one instance may hold (scheduled ones follow the plan's keep). */
+    maxPerInstance: Type.Integer({ default: 20, minimum: 1 }),
+    /** The longest a pause-mode copy may keep the agent frozen; past it the copy fails and the agent is thawed. */
+    maxPauseSeconds: Seconds(120, 1),
   }, { additionalProperties: false, default: {} }),
   tenants: Type.Object({
     defaults: TenantLimitsSchema,

@@ -4,7 +4,7 @@ import type { RuntimeDriver } from './runtime-driver.js';
 /** The runtime calls that change engine state; each takes a slot of the engine limiter. */
 export const ENGINE_MUTATIONS = [
   'createContainer', 'startContainer', 'stopContainer', 'restartContainer', 'killContainer', 'removeContainer', 'renameContainer',
-  'ensureNetwork', 'removeNetwork', 'ensureVolume', 'removeVolume',
+  'ensureNetwork', 'removeNetwork', 'ensureVolume', 'removeVolume', 'pauseContainer',
 ] as const satisfies ReadonlyArray<keyof RuntimeDriver>;
 
 const MUTATING: ReadonlySet<PropertyKey> = new Set(ENGINE_MUTATIONS);

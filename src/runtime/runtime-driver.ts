@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * The runtime port: everything berth needs from a container engine, in berth's own terms.
  * Implementations live in one folder each (docker/, swarm/); no engine library type crosses
@@ -126,6 +128,17 @@ export interface ReadPathOptions {
   maxEntries?: number;
 }
 
+export interface ImportToVolumeOptions {
+  volume: string;
+  volumeLabels: Record<string, string>;
+  /** A local image for the holder container (never started; the instance's own image does). */
+  image: string;
+  target: string;
+  holderName: string;
+  holderLabels: Record<string, string>;
+  tar: Readable;
+}
+
 export interface NetworkSpec {
   name: string;
   /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
@@ -192,6 +205,24 @@ export interface RuntimeDriver {
    * without it cannot supervise services inside containers.
    */
   readPath?(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined>;
+
+  /** Freezes every process of a container (engine pause). Optional: snapshots in mode pause need it. */
+  pauseContainer?(id: string): Promise<void>;
+  /** Thaws a paused container; one that is not paused is not an error. */
+  unpauseContainer?(id: string): Promise<void>;
+  /**
+   * A tar stream of `path` inside a container (running, paused or stopped), from the engine's
+   * archive endpoint: nothing runs in the container. Optional: snapshots need it.
+   */
+  exportPath?(id: string, path: string): Promise<Readable>;
+  /**
+   * Extracts a tar (as exportPath made it) into a volume without running anything: a
+   * never-started holder container of `image` mounts the volume (made with `volumeLabels` if
+   * missing) at `target`, and the engine extracts the tar at `/`. Returns the holder's id; the
+   * caller removes it once the volume is in use elsewhere (while it exists, nothing can remove
+   * the volume). Optional: snapshot restores need it.
+   */
+  importToVolume?(options: ImportToVolumeOptions): Promise<string>;
 
   ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
   removeNetwork(name: string): Promise<void>;

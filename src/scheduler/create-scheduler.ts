@@ -12,7 +12,7 @@ import { disableJobsOfDeletedInstances } from './disable-orphaned-jobs.js';
 import { JobRunner } from './job-runner.js';
 import { Scheduler } from './scheduler.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
-import { StoreJobTargets } from './store-job-targets.js';
+import { StoreJobTargets, type StoreJobTargetsDeps } from './store-job-targets.js';
 
 export interface SchedulingDeps {
   config: BerthConfig;
@@ -26,6 +26,8 @@ export interface SchedulingDeps {
   restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
   /** An instance's secret values, masked in captured job output. */
   secretsOf?: (instanceId: string) => Promise<string[]>;
+  /** A workspace snapshot for the `snapshot` job action. */
+  snapshotInstance?: StoreJobTargetsDeps['snapshotInstance'];
   /** Tenant job quotas (maxJobs, minJobIntervalSeconds). */
   quota?: ConstructorParameters<typeof JobService>[4];
 }
@@ -41,6 +43,7 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
     bindAddress: config.runtime.bindAddress,
     restartInstance: deps.restartInstance,
     ...(deps.secretsOf ? { secretsOf: deps.secretsOf } : {}),
+    ...(deps.snapshotInstance ? { snapshotInstance: deps.snapshotInstance } : {}),
   });
   const metrics = new SchedulerMetrics(deps.metrics);
   const jobs = new JobService(repo, targets, clock, {

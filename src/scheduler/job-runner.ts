@@ -83,6 +83,10 @@ export class JobRunner implements RunExecutor {
       if (action.type === 'restart') {
         await untilAborted(targets.restart(instance, actor, `restarted by job ${job.name}`), signal);
         result = { ...base, outcome: 'succeeded' };
+      } else if (action.type === 'snapshot') {
+        if (!targets.snapshot) throw new BerthError('INVALID_STATE', 'snapshots are not available on this berth');
+        const made = await untilAborted(targets.snapshot(instance, action.mode, actor), signal);
+        result = { ...base, outcome: 'succeeded', output: `snapshot ${made.id} (${made.sizeBytes ?? 0} bytes, agent ${action.mode === 'stop' ? 'down' : 'paused'} ${made.pauseMs ?? 0} ms)` };
       } else if (action.type === 'exec') {
         const timeoutMs = Math.min(action.timeoutSeconds * 1000, remaining);
         const out = await untilAborted(targets.exec(instance, action.command, { timeoutMs, outputLimitBytes }), signal);

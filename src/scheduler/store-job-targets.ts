@@ -1,5 +1,5 @@
 import { BerthError } from '../common/errors.js';
-import type { ExecOutcome, HttpCall, HttpOutcome, JobTargets, TargetInstance } from '../core/jobs/job-targets.js';
+import type { ExecOutcome, HttpCall, HttpOutcome, JobTargets, SnapshotOutcome, TargetInstance } from '../core/jobs/job-targets.js';
 import type { JobTarget } from '../core/jobs/job-types.js';
 import { LABELS } from '../runtime/labels.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
@@ -17,6 +17,8 @@ export interface StoreJobTargetsDeps {
   restartInstance: (instanceId: string, actor: string, reason: string) => Promise<void>;
   /** The instance's secret values: masked in captured output before it is stored. */
   secretsOf?: (instanceId: string) => Promise<string[]>;
+  /** The snapshot service's create (trigger scheduled). */
+  snapshotInstance?: (instanceId: string, mode: 'pause' | 'stop', actor: string) => Promise<SnapshotOutcome>;
 }
 
 /** JobTargets over the instances table (read only) and the runtime port. */
@@ -42,6 +44,11 @@ export class StoreJobTargets implements JobTargets {
     // A restart would also start an instance someone stopped on purpose.
     if (instance.desiredState === 'stopped') throw new BerthError('INVALID_STATE', `instance ${instance.name} is stopped; a job does not start it`);
     await this.deps.restartInstance(instance.id, actor, reason);
+  }
+
+  async snapshot(instance: TargetInstance, mode: 'pause' | 'stop', actor: string): Promise<SnapshotOutcome> {
+    if (!this.deps.snapshotInstance) throw new BerthError('INVALID_STATE', 'snapshots are not available on this berth');
+    return this.deps.snapshotInstance(instance.id, mode, actor);
   }
 
   async exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome> {

@@ -230,6 +230,31 @@ export interface WorkspaceNodesTable {
   placed_at: string;
 }
 
+/** Workspace snapshots: a tar of /workspace under the snapshot dir, with its size and sha256. */
+export interface SnapshotsTable {
+  id: string;
+  instance_id: string;
+  instance_name: string;
+  tenant: string;
+  /** creating | ready | failed */
+  status: string;
+  /** manual | scheduled | before-upgrade */
+  trigger: string;
+  /** pause | stop */
+  mode: string;
+  /** Relative to the snapshot dir: <tenant>/<id>.tar */
+  file: string;
+  /** bigint: Postgres hands it back as a string; the repo maps it to a number. */
+  size_bytes: number | string | null;
+  sha256: string | null;
+  /** How long the agent was paused (or stopped) for the copy. */
+  pause_ms: number | null;
+  actor: string;
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -250,4 +275,5 @@ export interface Database {
   rollouts: RolloutsTable;
   rollout_items: RolloutItemsTable;
   workspace_nodes: WorkspaceNodesTable;
+  snapshots: SnapshotsTable;
 }

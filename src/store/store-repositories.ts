@@ -12,6 +12,7 @@ import { NetworksRepo } from './repositories/networks-repo.js';
 import { RetentionRepo } from './repositories/retention-repo.js';
 import { RevisionsRepo } from './repositories/revisions-repo.js';
 import { RolloutsRepo } from './repositories/rollouts-repo.js';
+import { SnapshotsRepo } from './repositories/snapshots-repo.js';
 import { UpgradesRepo } from './repositories/upgrades-repo.js';
 import { TenantsRepo } from './repositories/tenants-repo.js';
 import { TokensRepo } from './repositories/tokens-repo.js';
@@ -36,6 +37,7 @@ export interface Repositories {
   rollouts: RolloutsRepo;
   /** Which cluster node holds each workspace volume (runtime.driver swarm). */
   workspaceNodes: WorkspaceNodesRepo;
+  snapshots: SnapshotsRepo;
 }
 
 export interface RepositoryOptions {
@@ -65,5 +67,6 @@ export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, 
     upgrades: new UpgradesRepo(db),
     rollouts: new RolloutsRepo(db),
     workspaceNodes: new WorkspaceNodesRepo(db, iso),
+    snapshots: new SnapshotsRepo(db),
   };
 }

@@ -23,6 +23,11 @@ export interface Store {
   ping(): Promise<void>;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * A consistent copy of the whole store into `file` while berth runs (SQLite's online backup
+   * API). Undefined on Postgres: pg_dump is the way there (README, Backups).
+   */
+  backup?(file: string): Promise<void>;
 }
 
 export interface OpenStoreOptions {
@@ -46,9 +51,16 @@ export function openStore(options: OpenStoreOptions): Store {
   const { dialect, raw } = openSqlite(file);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   const db = new Kysely<Database>({ dialect });
-  return makeStore(db, 'sqlite', file, repoOptions, async () => {
+  const store = makeStore(db, 'sqlite', file, repoOptions, async () => {
     raw.pragma('wal_checkpoint(TRUNCATE)');
   });
+  // Added in place: the store object is the key tests reach its handle by (unsafe-db.ts).
+  store.backup = async (target: string) => {
+    // Copies page by page between other connections' writes; the result is one consistent state.
+    await raw.backup(target);
+    chmodSync(target, 0o600);
+  };
+  return store;
 }
 
 function openPostgres(url: string, max: number, repoOptions: RepositoryOptions): Store {

@@ -41,6 +41,7 @@ let runA: string;
 let workspaceA: string;
 /** A's rollout (paused at once), and the instances rollbacks and rollouts act on (not instanceA, which other cases use). */
 let rolloutA: string;
+let snapshotA: string;
 
 async function post<T>(path: string, body: unknown, token: string | null = td.token): Promise<T> {
   const res = await td.api<T>('POST', path, body, token);
@@ -55,6 +56,7 @@ async function throwawayWorkspace(): Promise<string> {
   const list = await td.api<{ items: Array<{ id: string; instanceName: string }> }>('GET', `/v1/workspaces?tenant=${A}`);
   return list.body.items.find((w) => w.instanceName === name)!.id;
 }
+const throwawaySnapshot = async (): Promise<string> => (await post<{ id: string }>(`/v1/instances/${instanceA.name}/snapshots`, {})).id;
 const fixed = (path: string, body?: unknown) => async (): Promise<Req> => (body === undefined ? { path } : { path, body });
 
 function cases(): Record<string, Case> {
@@ -73,6 +75,8 @@ function cases(): Record<string, Case> {
     'GET /v1/docker/containers/:name/logs': { adminOnly: true, make: fixed(`/v1/docker/containers/${container}/logs?tail=5`) },
     'GET /v1/system/orphans': { adminOnly: true, make: fixed('/v1/system/orphans') },
     'POST /v1/system/gc': { adminOnly: true, make: fixed('/v1/system/gc', {}) },
+    // The store's backup: admin only; on Postgres the admin's documented answer is 409 (use pg_dump).
+    'GET /v1/system/backup': { adminOnly: true, adminAnswers: testEnv.store === 'postgres' ? [409] : [], make: fixed('/v1/system/backup') },
     'GET /v1/plans': { shared: true, make: fixed('/v1/plans') },
     'POST /v1/instances': { make: async () => ({ path: '/v1/instances', body: { tenant: A, name: unique('mx-new'), plan: 'starter' } }) },
     'GET /v1/instances': { make: fixed('/v1/instances'), other: fixed(`/v1/instances?tenant=${A}`) },
@@ -108,6 +112,12 @@ function cases(): Record<string, Case> {
     'GET /v1/workspaces': { make: fixed('/v1/workspaces'), other: fixed(`/v1/workspaces?tenant=${A}`) },
     'GET /v1/workspaces/:id': { make: async () => ({ path: `/v1/workspaces/${workspaceA}` }) },
     'DELETE /v1/workspaces/:id': { make: async () => ({ path: `/v1/workspaces/${await throwawayWorkspace()}` }), other: async () => ({ path: `/v1/workspaces/${workspaceA}` }) },
+    'POST /v1/instances/:idOrName/snapshots': { make: fixed(`${i}/snapshots`, {}) },
+    'GET /v1/instances/:idOrName/snapshots': { make: fixed(`${i}/snapshots`) },
+    'POST /v1/instances/:idOrName/snapshots/:snapshotId/restore': { make: async () => ({ path: `${i}/snapshots/${snapshotA}/restore` }) },
+    'GET /v1/snapshots': { make: fixed('/v1/snapshots'), other: fixed(`/v1/snapshots?tenant=${A}`) },
+    'GET /v1/snapshots/:id': { make: async () => ({ path: `/v1/snapshots/${snapshotA}` }) },
+    'DELETE /v1/snapshots/:id': { make: async () => ({ path: `/v1/snapshots/${await throwawaySnapshot()}` }), other: async () => ({ path: `/v1/snapshots/${snapshotA}` }) },
     // s6 services: the same routes under /v1/containers/{c} (an instance's name resolves there too) and /v1/instances/{i}.
     'GET /v1/containers': { shared: true, make: fixed('/v1/containers') },
     ...serviceCases('/v1/containers/:container', `/v1/containers/${s6A.name}`),
@@ -137,17 +147,18 @@ async function snapshot(): Promise<string> {
   const db = unsafeDbForTests(td.daemon.store);
   const docker = rawDocker();
   const filters = { label: [`berth.scope=${td.scope}`] };
-  const [instances, jobs, runs, tokens, workspaces, events, containers, volumes] = await Promise.all([
+  const [instances, jobs, runs, tokens, workspaces, snapshots, events, containers, volumes] = await Promise.all([
     db.selectFrom('instances').select(['id', 'name', 'tenant', 'desired_state', 'container_id', 'host_port']).orderBy('id').execute(),
     db.selectFrom('jobs').select(['id', 'name', 'enabled', 'target', 'schedule', 'timezone', 'tenant']).orderBy('id').execute(),
     db.selectFrom('job_runs').select('id').orderBy('id').execute(),
     db.selectFrom('tokens').select(['id', 'revoked_at']).orderBy('id').execute(),
     db.selectFrom('workspaces').select(['id', 'volume']).orderBy('id').execute(),
+    db.selectFrom('snapshots').select(['id', 'status']).orderBy('id').execute(),
     db.selectFrom('events').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     docker.listContainers({ all: true, filters }).then((l) => l.map((c) => `${c.Id}:${c.State}`).sort()),
     docker.listVolumes({ filters }).then((r) => (r.Volumes ?? []).map((v) => v.Name).sort()),
   ]);
-  return JSON.stringify({ instances, jobs, runs, tokens, workspaces, events: Number(events?.n), containers, volumes });
+  return JSON.stringify({ instances, jobs, runs, tokens, workspaces, snapshots, events: Number(events?.n), containers, volumes });
 }
 
 const methodOf = (key: string): string => key.split(' ')[0]!;
@@ -184,6 +195,7 @@ beforeAll(async () => {
   expect(patched.body.upgrade.status).toBe('succeeded');
   rolloutA = (await post<{ id: string }>('/v1/rollouts', { selector: { instances: ['mx-ro'] }, patch: { env: { MX: 'paused' } } }, own)).id;
   await post(`/v1/rollouts/${rolloutA}/actions`, { action: 'pause' }, own);
+  snapshotA = await throwawaySnapshot();
 }, 300_000);
 afterAll(async () => {
   await td?.cleanup();

@@ -81,8 +81,9 @@ export const CreateInstanceBody = Type.Object({
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port the agent listens on' })),
   health: Type.Optional(HealthPatchSchema()),
   workspace: Type.Optional(Type.Object({
-    from: Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' }),
-  }, { additionalProperties: false, description: 'Without it a new instance always gets a fresh, empty workspace' })),
+    from: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' })),
+    fromSnapshot: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of a snapshot (GET /v1/snapshots) of the same tenant: the new workspace starts as a copy of it' })),
+  }, { additionalProperties: false, description: 'One of from or fromSnapshot. Without it a new instance always gets a fresh, empty workspace' })),
 }, { additionalProperties: false });
 
 export const EventSchema = Type.Object({

@@ -22,7 +22,8 @@ const TargetSchema = Type.Object({
 }, { additionalProperties: false, description: 'Exactly one of instance, tenant or plan' });
 
 const ActionSchema = Type.Object({
-  type: Type.Union([Type.Literal('restart'), Type.Literal('exec'), Type.Literal('http')]),
+  type: Type.Union([Type.Literal('restart'), Type.Literal('exec'), Type.Literal('http'), Type.Literal('snapshot')]),
+  mode: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('stop')], { description: 'snapshot: freeze the agent (pause, default) or stop it for the copy' })),
   command: Type.Optional(Type.Array(Type.String(), { description: 'exec: argv run inside the container (no shell unless you name one)' })),
   timeoutSeconds: Type.Optional(Type.Integer({ description: 'exec/http: per-target timeout; the command is killed when it passes' })),
   method: Type.Optional(Type.String({ description: 'http: GET, POST, PUT, PATCH, DELETE or HEAD (default GET)' })),

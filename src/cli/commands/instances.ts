@@ -19,6 +19,7 @@ interface CreateOptions {
   secretFile?: string[];
   port?: number;
   healthPath?: string;
+  fromSnapshot?: string;
   wait?: boolean;
   timeout: number;
   json?: boolean;
@@ -51,8 +52,10 @@ async function create(ctx: CliContext, tenant: string, command: string[], opts: 
   if (Object.keys(secrets).length > 0) body.secrets = secrets;
   if (opts.port !== undefined) body.port = opts.port;
   if (opts.healthPath) body.health = { path: opts.healthPath };
+  if (opts.fromSnapshot) body.workspace = { fromSnapshot: opts.fromSnapshot };
   const client = ctx.client();
-  const created = await client.post<Instance>('/v1/instances', body);
+  // A workspace from a snapshot is extracted before the answer: allow for a large one.
+  const created = await client.post<Instance>('/v1/instances', body, undefined, opts.fromSnapshot ? { timeoutMs: 3_600_000 } : {});
   if (!opts.wait) {
     if (opts.json) return ctx.out.json(created);
     const c = ctx.out.colors;
@@ -170,6 +173,7 @@ export function registerInstanceCommands(program: Command, io: CliIo): void {
     .option('--secret-file <KEY=path>', 'secret read from a local file (repeatable)', collect)
     .option('--port <port>', 'port the app listens on inside the container', integer(1, 65535))
     .option('--health-path <path>', 'HTTP path probed for health, e.g. /health')
+    .option('--from-snapshot <id>', 'start with a copy of this snapshot of the same tenant as its workspace')
     .option('-w, --wait', 'wait until it is running and healthy, showing its status')
     .option('--timeout <seconds>', 'with --wait: how long to wait', seconds, 120)
     .option('--json', 'print the instance as JSON')

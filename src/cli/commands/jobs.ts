@@ -18,6 +18,7 @@ interface CreateOptions {
   restart?: boolean;
   exec?: boolean;
   http?: string;
+  snapshot?: string | true;
   method?: string;
   body?: string;
   timeout?: number;
@@ -33,8 +34,9 @@ const actionText = (a: JobView['action']): string => (a.type === 'exec' ? `exec 
 const until = (iso: string | null): string => (iso ? `in ${formatDuration(Math.max(0, Date.parse(iso) - Date.now()))}` : '-');
 
 function actionOf(argv: string[], opts: CreateOptions): Record<string, unknown> {
-  const chosen = [opts.restart, opts.exec, opts.http !== undefined].filter(Boolean).length;
-  if (chosen !== 1) throw usageError('choose one action: --restart, --exec -- <argv…>, or --http <path>');
+  const chosen = [opts.restart, opts.exec, opts.http !== undefined, opts.snapshot !== undefined].filter(Boolean).length;
+  if (chosen !== 1) throw usageError('choose one action: --restart, --exec -- <argv…>, --http <path> or --snapshot [pause|stop]');
+  if (opts.snapshot !== undefined) return { type: 'snapshot', mode: opts.snapshot === true ? 'pause' : opts.snapshot };
   const timeout = opts.actionTimeout !== undefined ? { timeoutSeconds: opts.actionTimeout } : {};
   if (opts.restart) return { type: 'restart' };
   if (opts.exec) {
@@ -102,6 +104,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .option('--restart', 'action: restart the instances')
     .option('--exec', 'action: run the command given after -- inside each container')
     .option('--http <path>', 'action: an HTTP request to this path on each instance')
+    .option('--snapshot [mode]', 'action: a workspace snapshot of each instance, mode pause (default) or stop')
     .option('--method <method>', 'with --http: the method (default GET)')
     .option('--body <json>', 'with --http: the request body (JSON, or text)')
     .option('--action-timeout <s>', 'exec/http: per-target timeout in seconds', integer(1, 86_400))

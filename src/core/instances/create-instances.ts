@@ -32,6 +32,8 @@ export interface InstancesDeps {
   quota?: InstanceServiceOptions['quota'];
   /** Counts each restart (berth_restarts_total), whichever path asked for it. */
   countRestart?: RestartPathOptions['count'];
+  /** Fills a new instance's workspace from a snapshot (workspace.fromSnapshot). */
+  seeder?: InstanceServiceOptions['seeder'];
 }
 
 export interface Instances {
@@ -84,7 +86,7 @@ export function createInstances(d: InstancesDeps): Instances {
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
     events: d.events, lock, restarts, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
-    admission, workspaces, ...(d.quota ? { quota: d.quota } : {}),
+    admission, workspaces, ...(d.quota ? { quota: d.quota } : {}), ...(d.seeder ? { seeder: d.seeder } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,

@@ -11,6 +11,7 @@ import type { PortAllocator } from '../ports/port-allocator.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { InstanceAdmission, TenantHoldings } from '../../store/repositories/instance-admission.js';
 import type { WorkspaceRecord, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
+import type { SeededWorkspace, WorkspaceSeeder } from '../snapshots/snapshot-restore.js';
 import { workspaceVolumeFor, workspaceVolumeOf } from './container-spec.js';
 import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
@@ -53,6 +54,8 @@ export interface InstanceServiceOptions {
    * run inside it (synchronous: on SQLite nothing else may touch the store meanwhile).
    */
   quota?: { prepare(tenant: string, plan: string): Promise<(holdings: TenantHoldings) => void> };
+  /** Fills a new instance's workspace from a snapshot (workspace.fromSnapshot) before its row exists. */
+  seeder?: WorkspaceSeeder;
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
@@ -109,10 +112,16 @@ export class InstanceService {
     const plan = requirePlan(this.o.spec.plans, spec.plan);
     // On a cluster, a placement no node can satisfy is refused before anything is made.
     if (this.o.runtime.checkPlacement) await this.runtime(() => this.o.runtime.checkPlacement!(plan.constraints ?? []));
-    const kept = input.workspace ? await this.keptWorkspaceFor(input.workspace.from, spec.tenant, viewer) : undefined;
+    const { from, fromSnapshot } = input.workspace ?? {};
+    if (from !== undefined && fromSnapshot !== undefined) throw BerthError.invalid('workspace', 'give either from (a kept workspace) or fromSnapshot, not both');
+    const kept = from !== undefined ? await this.keptWorkspaceFor(from, spec.tenant, viewer) : undefined;
+    if (fromSnapshot !== undefined && !this.o.seeder) throw BerthError.invalid('workspace.fromSnapshot', 'snapshots are not available on this berth');
+    const snapshot = fromSnapshot !== undefined ? await this.o.seeder!.check(fromSnapshot, spec.tenant, viewer) : undefined;
     const at = this.now();
     const secretNames = Object.keys(spec.secrets).sort();
     const id = newId('ins_', this.o.clock.now());
+    // Named by the id, so no later instance of the same name can ever mount it.
+    const workspaceVolume = kept?.volume ?? workspaceVolumeFor(this.o.scope, id);
     const base: Omit<NewInstance, 'hostPort'> = {
       id,
       name: spec.name,
@@ -129,12 +138,42 @@ export class InstanceService {
       desiredState: 'running',
       status: 'creating',
       networkName: this.o.networks.nameFor(spec.tenant, plan),
-      // Named by the id, so no later instance of the same name can ever mount it.
-      workspaceVolume: kept?.volume ?? workspaceVolumeFor(this.o.scope, id),
+      workspaceVolume,
       createdAt: at,
       updatedAt: at,
     };
     const check = await this.o.quota?.prepare(spec.tenant, spec.plan);
+    // The copy is in its volume before the row exists: a crash leaves an orphan volume, never a half-filled workspace.
+    const seeded: SeededWorkspace | undefined = snapshot
+      ? await this.runtime(() => this.o.seeder!.seed(snapshot, { id, name: spec.name, tenant: spec.tenant, image: spec.image, volume: workspaceVolume }))
+      : undefined;
+    let row: InstanceRecord | undefined;
+    try {
+      const made = await this.insertRow(base, check, kept, spec, hash, viewer);
+      if ('existing' in made) {
+        await seeded?.discard();
+        return { instance: made.existing, created: false };
+      }
+      row = made.row;
+    } catch (error) {
+      await seeded?.discard();
+      throw error;
+    }
+    await seeded?.keep();
+    this.o.events.record({
+      instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
+      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.hostPort}${snapshot ? `, workspace from snapshot ${snapshot.id}` : ''}`,
+      data: { plan: row.plan, image: row.image, hostPort: row.hostPort, secretNames, ...(kept ? { workspace: kept.id } : {}), ...(snapshot ? { snapshot: snapshot.id } : {}) },
+    });
+    this.provisionInBackground(row.id, actor);
+    return { instance: this.view(row), created: true };
+  }
+
+  /** Inserts the row on a free port; an instance of that name that won a race is returned instead. */
+  private async insertRow(
+    base: Omit<NewInstance, 'hostPort'>,
+    check: ((holdings: TenantHoldings) => void) | undefined, kept: WorkspaceRecord | undefined, spec: { name: string }, hash: string, viewer: Viewer,
+  ): Promise<{ row: InstanceRecord } | { existing: Instance }> {
     const avoid = new Set<number>();
     let row: InstanceRecord | undefined;
     while (!row) {
@@ -154,19 +193,13 @@ export class InstanceService {
         if (column === 'name') {
           // Lost a race with an identical (or conflicting) create of the same name.
           const winner = await this.o.repo.findByName(spec.name);
-          if (winner) return { instance: this.sameOrConflict(winner, hash, viewer), created: false };
+          if (winner) return { existing: this.sameOrConflict(winner, hash, viewer) };
           continue;
         }
         throw error;
       }
     }
-    this.o.events.record({
-      instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
-      message: `created on plan ${row.plan} with image ${row.image}, host port ${row.hostPort}`,
-      data: { plan: row.plan, image: row.image, hostPort: row.hostPort, secretNames, ...(kept ? { workspace: kept.id } : {}) },
-    });
-    this.provisionInBackground(row.id, actor);
-    return { instance: this.view(row), created: true };
+    return { row };
   }
 
   /** A kept workspace the caller may attach to a new instance of `tenant`; refused otherwise, before anything is made. */

@@ -29,8 +29,11 @@ export interface CreateInstanceInput {
   secrets?: Record<string, string>;
   port?: number;
   health?: Partial<HealthSpec>;
-  /** Attach a workspace kept by an earlier delete of this tenant (by its id); otherwise a fresh one. */
-  workspace?: { from: string };
+  /**
+   * Attach a workspace kept by an earlier delete of this tenant (`from`, by its id), or start
+   * from a copy of one of the tenant's snapshots (`fromSnapshot`); otherwise a fresh one.
+   */
+  workspace?: { from?: string; fromSnapshot?: string };
 }
 
 /** A validated create request with every default filled in. */

@@ -63,4 +63,12 @@ describe('validateJobSpec', () => {
     expect(sameSpec(a, b)).toBe(true);
     expect(sameSpec(a, { ...b, schedule: '0 4 * * *' })).toBe(false);
   });
+
+  it('snapshot: mode pause by default or stop; nothing else applies to it', () => {
+    expect(validateJobSpec({ ...base, action: { type: 'snapshot' } }, limits).action).toEqual({ type: 'snapshot', mode: 'pause' });
+    expect(validateJobSpec({ ...base, action: { type: 'snapshot', mode: 'stop' } }, limits).action).toEqual({ type: 'snapshot', mode: 'stop' });
+    expect(fieldOf({ ...base, action: { type: 'snapshot', mode: 'freeze' } })).toBe('action.mode');
+    expect(fieldOf({ ...base, action: { type: 'snapshot', command: ['x'] } })).toBe('action.command');
+    expect(fieldOf({ ...base, action: { type: 'restart', mode: 'pause' } })).toBe('action.mode');
+  });
 });

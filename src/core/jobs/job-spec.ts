@@ -15,6 +15,7 @@ export interface JobInput {
     method?: string;
     path?: string;
     body?: unknown;
+    mode?: string;
   };
   enabled?: boolean;
   missedPolicy?: string;
@@ -98,7 +99,7 @@ function validateTarget(target: JobInput['target'], plans: readonly string[]): J
 }
 
 function validateAction(action: JobInput['action'], runTimeout: number): JobAction {
-  if (!action) throw BerthError.invalid('action', 'an action is required: {"type": "restart" | "exec" | "http", …}');
+  if (!action) throw BerthError.invalid('action', 'an action is required: {"type": "restart" | "exec" | "http" | "snapshot", …}');
   // A per-target timeout longer than the whole run could never be reached.
   const timeoutOf = (): number => {
     const t = action.timeoutSeconds ?? runTimeout;
@@ -106,7 +107,16 @@ function validateAction(action: JobInput['action'], runTimeout: number): JobActi
     return Math.min(t, runTimeout);
   };
   switch (action.type) {
+    case 'snapshot': {
+      for (const extra of ['command', 'method', 'path', 'body', 'timeoutSeconds'] as const) {
+        if (action[extra] !== undefined) throw BerthError.invalid(`action.${extra}`, 'does not apply to a snapshot');
+      }
+      const mode = action.mode ?? 'pause';
+      if (mode !== 'pause' && mode !== 'stop') throw BerthError.invalid('action.mode', 'must be "pause" or "stop"');
+      return { type: 'snapshot', mode };
+    }
     case 'restart':
+      if (action.mode !== undefined) throw BerthError.invalid('action.mode', 'applies to a snapshot only');
       for (const extra of ['command', 'method', 'path', 'body'] as const) {
         if (action[extra] !== undefined) throw BerthError.invalid(`action.${extra}`, 'does not apply to a restart');
       }
@@ -133,7 +143,7 @@ function validateAction(action: JobInput['action'], runTimeout: number): JobActi
       return { type: 'http', method, path, ...(body !== undefined ? { body: body as string | Record<string, unknown> } : {}), timeoutSeconds: timeoutOf() };
     }
     default:
-      throw BerthError.invalid('action.type', 'must be "restart", "exec" or "http"');
+      throw BerthError.invalid('action.type', 'must be "restart", "exec", "http" or "snapshot"');
   }
 }
 

@@ -44,4 +44,12 @@ export interface JobTargets {
   restart(instance: TargetInstance, actor: string, reason: string): Promise<void>;
   exec(instance: TargetInstance, argv: string[], options: { timeoutMs: number; outputLimitBytes: number }): Promise<ExecOutcome>;
   http(instance: TargetInstance, call: HttpCall, options: { timeoutMs: number; outputLimitBytes: number; signal: AbortSignal }): Promise<HttpOutcome>;
+  /** A workspace snapshot (optional: a berth without snapshots fails such runs). */
+  snapshot?(instance: TargetInstance, mode: 'pause' | 'stop', actor: string): Promise<SnapshotOutcome>;
+}
+
+export interface SnapshotOutcome {
+  id: string;
+  sizeBytes: number | null;
+  pauseMs: number | null;
 }

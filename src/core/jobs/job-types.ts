@@ -12,7 +12,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 export type JobAction =
   | { type: 'restart' }
   | { type: 'exec'; command: string[]; timeoutSeconds: number }
-  | { type: 'http'; method: HttpMethod; path: string; body?: string | Record<string, unknown>; timeoutSeconds: number };
+  | { type: 'http'; method: HttpMethod; path: string; body?: string | Record<string, unknown>; timeoutSeconds: number }
+  /** A workspace snapshot of each target (pruned to its plan's snapshots.keep). */
+  | { type: 'snapshot'; mode: 'pause' | 'stop' };
 
 export type MissedPolicy = 'skip' | 'run-once';
 export type OverlapPolicy = 'skip';

@@ -23,6 +23,8 @@ export interface Plan {
   restart: RestartPolicy;
   /** Swarm reservations (what a node sets aside); undefined: none. */
   reservations?: { cpus?: number; memoryBytes?: number };
+  /** Workspace snapshot policy (beforeUpgrade, keep, schedule); undefined: no automatic snapshots. */
+  snapshots?: { beforeUpgrade: boolean; keep: number; schedule?: string };
   /** Swarm placement constraints; none on one host. */
   constraints?: string[];
 }
@@ -58,6 +60,7 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       restart: { ...config.restart, ...definedOnly(p.restart ?? {}) },
       constraints: p.placement?.constraints ?? [],
       ...(reservations ? { reservations } : {}),
+      ...(p.snapshots ? { snapshots: p.snapshots } : {}),
     });
   }
   return out;

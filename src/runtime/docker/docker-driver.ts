@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
-  ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo,
+  ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, ImportToVolumeOptions, LogLine, LogOptions, NetworkInfo,
   NetworkSpec, PathEntry, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
@@ -15,6 +15,7 @@ import { LABELS } from '../labels.js';
 import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 import { readArchive } from './read-archive.js';
+import { exportPath, importToVolume } from './workspace-archive.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -213,6 +214,33 @@ export class DockerDriver implements RuntimeDriver {
       if (status === 409 && /already in progress/i.test(String((error as Error).message))) return;
       this.fail(error, 'container');
     }
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).pause();
+    } catch (error) {
+      this.fail(error, 'container');
+    }
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (error) {
+      // 409 "is not paused": already thawed.
+      if ((error as { statusCode?: number }).statusCode === 409 && /not paused/i.test(String((error as Error).message))) return;
+      this.fail(error, 'container');
+    }
+  }
+
+  /** Archive streams can be large: they use the client without a request timeout. */
+  exportPath(id: string, path: string): Promise<Readable> {
+    return exportPath(this.streams, this.host, id, path);
+  }
+
+  importToVolume(options: ImportToVolumeOptions): Promise<string> {
+    return importToVolume(this.streams, this.host, options);
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {

@@ -56,7 +56,9 @@ export type InstancePatch = Partial<Pick<InstanceRecord,
   'hostPort' | 'containerId' | 'desiredState' | 'consecutiveFailures' | 'backoffMs' | 'nextRestartAt' | 'lastError' | 'startedAt'
   // The spec fields, written together when a revision is rolled out or rolled back.
   | 'image' | 'command' | 'env' | 'secretsSealed' | 'secretNames' | 'plan' | 'containerPort' | 'health' | 'specHash' | 'networkName'
-  | 'revision' | 'previousRevision'>>
+  | 'revision' | 'previousRevision'
+  // A restored snapshot's volume takes the old one's place.
+  | 'workspaceVolume'>>
   & {
     /** Forget the crash-loop window (a manual start or restart after the failure policy gave up). */
     clearRestartHistory?: true;
@@ -152,5 +154,6 @@ export function toInstanceColumns(patch: InstancePatch): Updateable<InstancesTab
   if (patch.networkName !== undefined) out.network_name = patch.networkName;
   if (patch.revision !== undefined) out.revision = patch.revision;
   if (patch.previousRevision !== undefined) out.previous_revision = patch.previousRevision;
+  if (patch.workspaceVolume !== undefined) out.workspace_volume = patch.workspaceVolume;
   return out;
 }
