@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DestinationStream } from 'pino';
@@ -67,6 +68,10 @@ import { createScheduler } from './scheduler/create-scheduler.js';
 import { EventsRepo } from './store/repositories/events-repo.js';
 import { TokensRepo } from './store/repositories/tokens-repo.js';
 import { openStore, type Store } from './store/store.js';
+import { LeaderLoops } from './coordination/leader-loops.js';
+import type { LeaderTerm } from './coordination/leadership.js';
+import { LeasesRepo } from './store/repositories/leases-repo.js';
+import { InstanceLocksRepo } from './store/repositories/instance-locks-repo.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -143,7 +148,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
   const illegalTransitions = runningUnderTests() ? 'throw' : 'log';
-  const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions });
+  // Several berths on one Postgres store: leases choose the one that runs the loops, locks fence instance actions.
+  const processId = config.cluster.processId || `${hostname()}:${process.pid}`;
+  const shared = store.dialect === 'postgres';
+  const monitorRepo = new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions, processId });
   // Counted in the background, not per scrape: /metrics is open and may be scraped often.
   const statusCounts = new RefreshedValue(() => monitorRepo.countByStatus(), 5000, [] as Array<{ status: string; count: number }>);
   await statusCounts.start();
@@ -179,17 +187,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
     config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas,
+    processId, ...(shared ? { lockStore: new InstanceLocksRepo(store.db) } : {}),
   });
+  const leading = (): boolean => leaderLoops.leadership.isLeader();
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
-    watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
+    watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.locks, events: events!, clock, leading,
     logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
     concurrency: config.monitor.restartConcurrency,
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
-  // On stop: background creates are awaited, then the reconciler's pass.
-  services.push(reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -198,24 +206,48 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
   const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
-  const monitor = new Monitor({
+  // One monitor per leadership term; its writes are fenced by the term's token (Postgres).
+  const makeMonitor = (term: LeaderTerm | undefined): Monitor => new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
-    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
+    config, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
+    repo: term ? new MonitorRepo(store.db, () => clock.now(), { logger: logger.child({ component: 'monitor' }), illegalTransitions, processId, fence: { name: term.lease, token: term.token } }) : monitorRepo,
+    leading, instanceLock: instances.locks, processId,
   });
-  // The monitor is the one health judge: it watches every new start, even with its loop disabled.
-  instances.watcher.attach(monitor);
-  if (config.monitor.enabled) {
-    reconciler.setExitHandler(monitor.exitHandler);
-    monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
-    services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, monitor);
-  }
+  let monitor: Monitor | undefined;
   // Plan disk: measured and alerted on (enforced too where the storage driver can).
   const diskWatch = new DiskWatch({
     instances: async () => (await instances.repo.listAll()).map((r) => ({ id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.container_id, status: r.status })),
     plans: instances.plans, measure: () => dockerDriver.diskUsageAll(), record: (e) => events!.append(e), notify: (a) => alerts.notify(a),
     now: () => new Date(clock.now()).toISOString(), logger: logger.child({ component: 'disk-watch' }), intervalMs: config.monitor.diskCheckSeconds * 1000,
   });
-  health.register('monitor', () => (config.monitor.enabled ? monitor.health() : { status: 'disabled', detail: 'monitor.enabled is false' }));
+  // The loops run where the lease is held (with SQLite: here, always). Every process serves the API.
+  const leaderLoops: LeaderLoops = new LeaderLoops({
+    leases: shared ? new LeasesRepo(store.db) : undefined, scope: config.runtime.scope, processId,
+    leaseMs: config.cluster.leaseSeconds * 1000, pollMs: config.cluster.pollSeconds * 1000, clock, logger: logger.child({ component: 'leadership' }),
+    metrics, record: (...e) => events!.record(...e),
+    termServices: (term) => {
+      const m = makeMonitor(term);
+      monitor = m;
+      // The monitor is the one health judge: it watches every new start, even with its loop disabled.
+      instances.watcher.attach(m);
+      const loops: Service[] = [reconciler];
+      if (config.monitor.enabled) {
+        reconciler.setExitHandler(m.exitHandler);
+        m.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
+        loops.push(m);
+      }
+      loops.push({ name: 'disk-watch', start: async () => diskWatch.start(), stop: () => diskWatch.stop() });
+      return loops;
+    },
+  });
+  // On stop: background creates are awaited, then the leader loops (monitor, reconciler's pass), then alerts.
+  services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, leaderLoops,
+    { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
+  health.register('monitor', () => {
+    if (!config.monitor.enabled) return { status: 'disabled', detail: 'monitor.enabled is false' };
+    if (!leaderLoops.leadership.isLeader()) return { status: 'up', detail: `follower: the leader (${leaderLoops.status().leader ?? 'none yet'}) runs the monitor` };
+    return monitor?.health() ?? { status: 'starting' };
+  });
 
   // Scheduler: cron jobs from the store; pushed last so it starts after the reconciler and monitor.
   const scheduling = createScheduler({
@@ -232,11 +264,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   for (const service of services) await phase(logger, service.name, () => service.start());
-  diskWatch.start();
 
   // Phase: HTTP. (supervision: s6 services inside containers, through the Engine API only.)
   const routes: RouteModule[] = [
-    systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
+    systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready, cluster: () => leaderLoops.status() }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
     instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
@@ -273,7 +304,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.info({ reason, graceSeconds: config.server.shutdownGraceSeconds }, 'shutting down');
       clearInterval(storeTimer);
       statusCounts.stop();
-      await diskWatch.stop();
       const grace = config.server.shutdownGraceSeconds * 1000;
       const forced = setTimeout(() => {
         logger.warn('grace period over; closing remaining connections');

@@ -19,7 +19,7 @@ import type { MonitoredInstance, MonitorRepo, ProbeWrite } from '../store/reposi
 import { ProbeScheduler } from './probe-scheduler.js';
 import { ProbeState } from './probe-state.js';
 import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
-import { RestartController } from './restart-controller.js';
+import { RestartController, type RestartControllerOptions } from './restart-controller.js';
 import { isStable, type RestartPolicyMs } from './restart-policy.js';
 import { RuntimeEventWatcher } from './runtime-event-watcher.js';
 
@@ -40,6 +40,12 @@ export interface MonitorOptions {
   /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
   startProbeIntervalMs?: number;
   random?: () => number;
+  /** Several berths on one store: restarts are decided and made only while this process leads. */
+  leading?: () => boolean;
+  /** The per-instance lock shared with the API (and other berth processes). */
+  instanceLock?: RestartControllerOptions['lock'];
+  /** Names this process in restart events (cluster.processId). */
+  processId?: string;
 }
 
 interface Tracked {
@@ -110,6 +116,9 @@ export class Monitor implements Service, StartWatcher {
       onRestarted: (id, containerId, at) => this.freshRun(id, containerId, at),
       reconcile: () => this.reconcileTrigger?.(),
       ...(o.random ? { random: o.random } : {}),
+      ...(o.leading ? { leading: o.leading } : {}),
+      ...(o.instanceLock ? { lock: o.instanceLock } : {}),
+      ...(o.processId ? { processId: o.processId } : {}),
     });
     this.watcher = new RuntimeEventWatcher({
       runtime: o.runtime,
@@ -376,9 +385,21 @@ export class Monitor implements Service, StartWatcher {
     }
   }
 
+  /**
+   * A `die` at or before the start the store records for this container was part of a restart
+   * someone already finished (another berth process, before a leadership change): not a crash.
+   */
+  private async diedBeforeCurrentRun(id: string, event: RuntimeEvent): Promise<boolean> {
+    if (!event.at) return false;
+    const row = await this.o.repo.get(id).catch(() => undefined);
+    return row !== undefined && row.containerId === event.containerId && row.startedAt !== null && event.at <= row.startedAt;
+  }
+
   private async onDie(id: string, event: RuntimeEvent): Promise<void> {
     const oom = this.oomSeen.delete(event.containerId);
+    if (this.o.leading && !this.o.leading()) return;
     if (this.restarts.isPending(id) || this.restarts.causedByUs(event.containerId, event.at)) return;
+    if (await this.diedBeforeCurrentRun(id, event)) return;
     const info = await this.o.runtime.inspectContainer(event.containerId).catch(() => undefined);
     // Running again already (restarted by someone): this exit is history.
     if (info?.state === 'running') return;

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { describeError } from '../common/errors.js';
+import { describeError, isBerthError } from '../common/errors.js';
 import { mapLimit } from '../common/map-limit.js';
 import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
@@ -8,7 +8,7 @@ import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
 import { STATUS, type InstanceStatus } from '../core/instances/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
-import type { KeyedLock } from '../core/instances/keyed-lock.js';
+import type { InstanceLock } from '../core/instances/instance-locks.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
 import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
@@ -29,7 +29,8 @@ export interface ReconcilerOptions {
   runtime: RuntimeDriver;
   /** The runtime status tracker: passes only run while the engine is up. */
   status: { readonly state: string; report(error: unknown): void; onUp(listener: () => void): void };
-  lock: KeyedLock;
+  /** Per-instance lock: the reconciler skips an instance someone (any berth process) is acting on. */
+  lock: Pick<InstanceLock, 'tryRun'>;
   events: EventLog;
   clock: Clock;
   logger: Logger;
@@ -40,6 +41,8 @@ export interface ReconcilerOptions {
   concurrency: number;
   /** Told how long each pass took, for the reconcile-duration metric. */
   onPass?: (seconds: number, outcome: 'ok' | 'error') => void;
+  /** Several berths on one store: passes (and each row) act only while this process leads. */
+  leading?: () => boolean;
 }
 
 export interface ReconcileReport {
@@ -68,6 +71,7 @@ export class Reconciler implements Service {
   private again = false;
   private stopped = true;
   private failedPasses = 0;
+  private listening = false;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -78,7 +82,9 @@ export class Reconciler implements Service {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.o.status.onUp(() => this.trigger('runtime back'));
+    // Started again on each leadership term: one listener is enough.
+    if (!this.listening) this.o.status.onUp(() => this.trigger('runtime back'));
+    this.listening = true;
     const report = await this.reconcileNow();
     this.o.logger.info({ ...report, errors: report.errors.length }, 'boot reconcile done');
     this.schedule();
@@ -127,6 +133,7 @@ export class Reconciler implements Service {
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { rows: 0, orphanContainers: 0, orphanVolumes: 0, orphanNetworks: 0, exits: 0, errors: [] };
     if (this.o.status.state !== 'up') return { ...report, skipped: 'runtime not up' };
+    if (this.o.leading && !this.o.leading()) return { ...report, skipped: 'not the leader' };
     const started = performance.now();
     try {
       await this.converge(report);
@@ -154,16 +161,19 @@ export class Reconciler implements Service {
       try {
         await work;
       } catch (error) {
+        if (isBerthError(error) && error.code === 'INSTANCE_BUSY') return; // another berth process is acting on it
         this.o.status.report(error);
         report.errors.push(`${row.name}: ${describeError(error)}`);
       }
     });
     for (const { row, exit } of exits) {
+      if (this.o.leading && !this.o.leading()) return;
       report.exits++;
       await this.o.exitHandler.handleExit(toInstance(row, this.o.bindAddress), exit)
         .catch((error: unknown) => report.errors.push(`${row.name}: exit handler: ${describeError(error)}`));
     }
 
+    if (this.o.leading && !this.o.leading()) return;
     // Orphans, by the same rules `berth gc` shows: kept workspaces stay.
     const deps: OrphanDeps = { repo: this.o.repo, workspaces: this.o.workspaces, networksRepo: this.o.networksRepo, runtime: this.o.runtime, scope: this.o.scope, now: () => this.o.clock.now() };
     const { removed, failed } = await removeOrphans(deps, await findOrphans(deps), { keptVolumes: false });
@@ -189,6 +199,8 @@ export class Reconciler implements Service {
 
   /** One instance: finish half-done work, recreate what is missing, hand exits to the policy. */
   private async convergeRow(id: string, exits: Array<{ row: InstanceRow; exit: ExitInfo }>): Promise<void> {
+    // Leadership can be lost mid-pass: the rest of the rows are left to the new leader.
+    if (this.o.leading && !this.o.leading()) return;
     const row = await this.o.repo.get(id);
     if (!row) return;
     const p = this.o.provisioner;

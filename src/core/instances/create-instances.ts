@@ -19,6 +19,7 @@ import { InstanceProvisioner } from './instance-provisioner.js';
 import type { IllegalTransitionPolicy } from './instance-status.js';
 import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
+import { InstanceLocks, type InstanceLockStore } from './instance-locks.js';
 
 export interface InstancesDeps {
   config: BerthConfig;
@@ -33,6 +34,10 @@ export interface InstancesDeps {
   illegalTransitions?: IllegalTransitionPolicy;
   /** The tenant quota, checked atomically with each insert. */
   quota?: InstanceServiceOptions['quota'];
+  /** Several berths on one store (Postgres): the per-instance locks shared between them. */
+  lockStore?: InstanceLockStore;
+  /** Names this process in lock rows (cluster.processId). */
+  processId?: string;
 }
 
 export interface Instances {
@@ -45,6 +50,8 @@ export interface Instances {
   networksRepo: NetworksRepo;
   plans: PlanCatalog;
   lock: KeyedLock;
+  /** Per-instance locks across processes (withInstanceLock): API actions, the reconciler, restarts. */
+  locks: InstanceLocks;
   workspaces: WorkspacesRepo;
 }
 
@@ -57,6 +64,10 @@ export function createInstances(d: InstancesDeps): Instances {
   const repo = new InstancesRepo(d.store.db, now, { logger: d.logger, illegalTransitions: d.illegalTransitions ?? 'log' });
   const networksRepo = new NetworksRepo(d.store.db);
   const lock = new KeyedLock();
+  const locks = new InstanceLocks({
+    local: lock, ...(d.lockStore ? { store: d.lockStore } : {}), holder: d.processId ?? 'berth',
+    ttlMs: config.cluster.instanceLockSeconds * 1000, waitMs: config.cluster.lockWaitSeconds * 1000, clock, logger: d.logger,
+  });
   const workspaces = new WorkspacesRepo(d.store.db);
   const bindAddress = config.runtime.bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
@@ -83,12 +94,12 @@ export function createInstances(d: InstancesDeps): Instances {
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
-    events: d.events, lock, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
+    events: d.events, lock: locks, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
     admission: new InstanceAdmission(d.store.db, d.store.dialect), workspaces, ...(d.quota ? { quota: d.quota } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,
     },
   });
-  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, workspaces };
+  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, locks, workspaces };
 }
