@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+/* global process, console, fetch, AbortSignal, URL, setTimeout */
+/* eslint-disable no-restricted-properties -- a standalone script: its settings come from the environment */
 // Chaos for several berths on one store: three `berth serve` processes (the built dist/) on a
 // fresh Postgres database and the real engine. For --seconds it SIGKILLs a random berth every
 // few seconds (and starts it again), while creates, deletes and container crashes (docker kill)
@@ -82,15 +84,16 @@ async function startBerth(name) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const b = { name, child, url: `http://127.0.0.1:${port}`, out: '' };
+  const b = { name, child, url: `http://127.0.0.1:${port}`, out: '', ready: false };
   child.stdout.on('data', (d) => { b.out = (b.out + d).slice(-200_000); });
   child.stderr.on('data', (d) => { b.out = (b.out + d).slice(-200_000); });
   berths.set(name, b);
   const until = Date.now() + 60_000;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${b.out.slice(-3000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${b.out.slice(-3000)}`);
     const ok = await fetch(`${b.url}/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
     if (ok) {
+      b.ready = true;
       token = readFileSync(path.join(dataDir, 'admin.token'), 'utf8').trim();
       return b;
     }
@@ -100,6 +103,8 @@ async function startBerth(name) {
 }
 
 const alive = () => [...berths.values()].filter((b) => b.child.exitCode === null && b.child.signalCode === null);
+/** Up and serving (a berth still booting is not killed again; that would test nothing new). */
+const ready = () => alive().filter((b) => b.ready);
 
 /** One API call on a random live berth; tries the others when one does not answer. */
 async function api(method, p, body) {
@@ -193,8 +198,8 @@ async function main() {
   let nextKill = Date.now() + 5000 + random() * 4000;
   const restarting = new Set();
   while (Date.now() < end) {
-    if (Date.now() >= nextKill && alive().length === 3) {
-      const victim = pick(alive());
+    if (Date.now() >= nextKill && ready().length === 3) {
+      const victim = pick(ready());
       victim.child.kill('SIGKILL');
       stats.berthKills++;
       log(`SIGKILL ${victim.name}`);
@@ -210,7 +215,7 @@ async function main() {
   log('chaos over; letting the fleet settle', JSON.stringify(stats));
 
   // Settle: every instance running (a create or delete cut short by a kill is finished by the leader).
-  let items = [];
+  let items;
   const settleBy = Date.now() + 150_000;
   for (;;) {
     items = (await listInstances()) ?? [];
