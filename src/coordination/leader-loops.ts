@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
-import type { Service } from '../common/lifecycle.js';
+import { phase, type Service } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
 import type { AppendEvent } from '../core/events/event-log.js';
 import { LeaderElector, type LeaseStore } from './leader-elector.js';
@@ -32,6 +32,8 @@ export class LeaderLoops implements Service {
   readonly name = 'leadership';
   private readonly elector: LeaderElector | SingleLeadership;
   private running: Service[] = [];
+  /** While the daemon boots, each loop's start is a logged boot phase (reconciler, monitor …). */
+  private booting = false;
   private readonly gauge: Gauge;
   private readonly changes: Counter<'change'>;
 
@@ -58,7 +60,12 @@ export class LeaderLoops implements Service {
   }
 
   async start(): Promise<void> {
-    await this.elector.start();
+    this.booting = true;
+    try {
+      await this.elector.start();
+    } finally {
+      this.booting = false;
+    }
     if (!this.elector.isLeader()) this.o.logger.info({ leader: this.elector.status().leader }, 'another berth holds the leader lease: serving the API as a follower');
   }
 
@@ -79,7 +86,9 @@ export class LeaderLoops implements Service {
     for (const service of this.running) {
       // Lost again while starting: the rest of this term never starts.
       if (!this.elector.isLeader()) break;
-      await service.start().catch((error: unknown) => this.o.logger.error({ service: service.name, reason: describeError(error) }, 'leader loop failed to start'));
+      const start = (): Promise<void> => service.start();
+      await (this.booting ? phase(this.o.logger, service.name, start) : start())
+        .catch((error: unknown) => this.o.logger.error({ service: service.name, reason: describeError(error) }, 'leader loop failed to start'));
     }
   }
 
