@@ -248,7 +248,7 @@ export const ConfigSchema = Type.Object({
     /** An API action waits this long for another process's action on the same instance, then 409 INSTANCE_BUSY. */
     lockWaitSeconds: Seconds(10, 0),
     /** A per-instance lock whose holder died frees itself after this. */
-    instanceLockSeconds: Seconds(30, 3),
+    instanceLockSeconds: Seconds(15, 3),
   }, { additionalProperties: false, default: {} }),
   log: Type.Object({
     level: Type.Union([LogLevel], { default: 'info' }),
