@@ -183,11 +183,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const egress = await boundEgress(dockerDriver, config.runtime.scope, runtimeStatus.state === 'up', logger.child({ component: 'egress' }));
   health.register('egress', () => egress.health());
 
+  const lockStore = shared ? new InstanceLocksRepo(store.db) : undefined;
+  // An earlier run of this process id that died (SIGKILL) left its instance locks: they are ours to drop.
+  const dropped = lockStore ? await lockStore.releaseHolder(processId) : 0;
+  if (dropped) logger.info({ processId, locks: dropped }, 'released instance locks an earlier run of this process left');
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const quotas = new TenantQuotas(new TenantsRepo(store.db), resolvePlans(config), config.tenants.defaults, clock);
   const instances = createInstances({
     config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), illegalTransitions, quota: quotas,
-    processId, ...(shared ? { lockStore: new InstanceLocksRepo(store.db) } : {}),
+    processId, ...(lockStore ? { lockStore } : {}),
   });
   const leading = (): boolean => leaderLoops.leadership.isLeader();
   const reconciler = new Reconciler({

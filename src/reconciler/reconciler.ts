@@ -53,11 +53,14 @@ export interface ReconcileReport {
   orphanNetworks: number;
   exits: number;
   errors: string[];
+  /** Instances skipped because another berth process held their lock (looked at again in a few seconds). */
+  busy?: number;
 }
 
 /** The monitor's policy decides exited instances in these statuses; the reconciler leaves them be. */
 const MONITOR_OWNED: readonly InstanceStatus[] = STATUS.monitorOwned;
 const EXPECTED_UP: readonly InstanceStatus[] = STATUS.expectedUp;
+const BUSY_RETRY_MS = 2000;
 
 /**
  * Level-triggered convergence of the runtime (what exists, by this scope's labels) to the
@@ -72,6 +75,8 @@ export class Reconciler implements Service {
   private stopped = true;
   private failedPasses = 0;
   private listening = false;
+  /** The last pass skipped instances another process was acting on: look again soon, not after the interval. */
+  private busyRetry = false;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -123,7 +128,9 @@ export class Reconciler implements Service {
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
-    const delay = this.failedPasses > 0 ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 }) : this.o.intervalMs;
+    const delay = this.failedPasses > 0
+      ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 })
+      : this.busyRetry ? Math.min(BUSY_RETRY_MS, this.o.intervalMs) : this.o.intervalMs;
     this.timer = this.o.clock.setTimeout(() => {
       void this.reconcileNow().finally(() => this.schedule());
     }, delay);
@@ -146,8 +153,9 @@ export class Reconciler implements Service {
     this.o.onPass?.((performance.now() - started) / 1000, report.errors.length ? 'error' : 'ok');
     if (report.errors.length) this.o.logger.warn({ errors: report.errors.slice(0, 5) }, 'reconcile pass had errors');
     this.failedPasses = report.errors.length ? Math.min(this.failedPasses + 1, 16) : 0;
+    this.busyRetry = (report.busy ?? 0) > 0;
     // A failed pass (from any trigger) is retried soon rather than after the full interval.
-    if (report.errors.length && this.timer) this.schedule();
+    if ((report.errors.length || this.busyRetry) && this.timer) this.schedule();
     return report;
   }
 
@@ -161,7 +169,11 @@ export class Reconciler implements Service {
       try {
         await work;
       } catch (error) {
-        if (isBerthError(error) && error.code === 'INSTANCE_BUSY') return; // another berth process is acting on it
+        if (isBerthError(error) && error.code === 'INSTANCE_BUSY') {
+          // Another berth process is acting on it (or died holding its lock, which expires).
+          report.busy = (report.busy ?? 0) + 1;
+          return;
+        }
         this.o.status.report(error);
         report.errors.push(`${row.name}: ${describeError(error)}`);
       }

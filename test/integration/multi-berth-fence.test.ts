@@ -67,6 +67,8 @@ describe('leases, fencing and instance locks on Postgres', () => {
     // A graceful stop gives the lease up at once.
     await leases.release('leader:s', 'nonce-b');
     expect(await leases.acquireOrRenew('leader:s', 'berth-c', 'nonce-c', 60_000)).toMatchObject({ holder: 'berth-c', token: 3 });
+    // berth-c crashes and starts again under its name (a new nonce): it takes its lease back at once, with a new token.
+    expect(await leases.acquireOrRenew('leader:s', 'berth-c', 'nonce-c2', 60_000)).toMatchObject({ holder: 'berth-c', holderNonce: 'nonce-c2', token: 4 });
   });
 
   it('an instance lock has one owner at a time and frees itself after its TTL', async () => {

@@ -31,6 +31,12 @@ export class InstanceLocksRepo {
     await sql`delete from instance_locks where instance_id = ${instanceId} and owner = ${owner}`.execute(this.db);
   }
 
+  /** At boot: locks an earlier run of this same process id left when it died (ids are unique among live processes). */
+  async releaseHolder(holder: string): Promise<number> {
+    const result = await sql`delete from instance_locks where holder = ${holder}`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
   /** Who holds the lock now (for the 409's message), if anyone. */
   async holderOf(instanceId: string): Promise<string | undefined> {
     const result = await sql<{ holder: string }>`select holder from instance_locks where instance_id = ${instanceId} and expires_at >= ${dbNowMs}`.execute(this.db);

@@ -41,7 +41,8 @@ const toLease = (r: LeaseRow): LeaseState => ({
 /**
  * Named leases on Postgres. One statement acquires or renews: it takes a free or expired lease
  * (bumping the fencing token), or renews this holder's own unexpired one, and reports nothing
- * when another holder has it.
+ * when another holder has it. A holder name seen again with a new nonce is that process started
+ * again (process ids are unique among live processes), so it takes the lease back at once.
  */
 export class LeasesRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -56,6 +57,8 @@ export class LeasesRepo {
         holder = excluded.holder, holder_nonce = excluded.holder_nonce,
         renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
       where l.holder_nonce = excluded.holder_nonce or l.expires_at < excluded.renewed_at
+        -- The same process id with a new nonce: this process started again; its old run is dead.
+        or l.holder = excluded.holder
       returning l.*, ${dbNowMs} as db_now`.execute(this.db);
     const row = result.rows[0];
     return row ? toLease(row) : undefined;
