@@ -385,21 +385,10 @@ export class Monitor implements Service, StartWatcher {
     }
   }
 
-  /**
-   * A `die` at or before the start the store records for this container was part of a restart
-   * someone already finished (another berth process, before a leadership change): not a crash.
-   */
-  private async diedBeforeCurrentRun(id: string, event: RuntimeEvent): Promise<boolean> {
-    if (!event.at) return false;
-    const row = await this.o.repo.get(id).catch(() => undefined);
-    return row !== undefined && row.containerId === event.containerId && row.startedAt !== null && event.at <= row.startedAt;
-  }
-
   private async onDie(id: string, event: RuntimeEvent): Promise<void> {
     const oom = this.oomSeen.delete(event.containerId);
     if (this.o.leading && !this.o.leading()) return;
     if (this.restarts.isPending(id) || this.restarts.causedByUs(event.containerId, event.at)) return;
-    if (await this.diedBeforeCurrentRun(id, event)) return;
     const info = await this.o.runtime.inspectContainer(event.containerId).catch(() => undefined);
     // Running again already (restarted by someone): this exit is history.
     if (info?.state === 'running') return;
