@@ -10,9 +10,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          // Separate projects: the browser suite (scripts/test-ui.sh), Podman (scripts/test-podman.sh),
+          // Separate projects: the browser suite (scripts/test-ui.sh), Podman (scripts/test-podman.sh), several berths (scripts/test-multi.sh),
           // the Swarm cluster (scripts/test-swarm.sh).
-          exclude: ['**/node_modules/**', 'test/podman/**', 'test/e2e-ui/**', 'test/swarm/**'],
+          exclude: ['**/node_modules/**', 'test/podman/**', 'test/e2e-ui/**', 'test/swarm/**', 'test/integration/multi-berth*.test.ts'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
@@ -43,6 +43,18 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 120_000,
           // One browser at a time: Chromium and the engine share two cores with everything else.
+          fileParallelism: false,
+        },
+      },
+      {
+        // scripts/test-multi.sh: three real berth processes on one Postgres store (leadership, locks).
+        test: {
+          name: 'multi',
+          include: ['test/integration/multi-berth*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

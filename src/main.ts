@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -69,10 +70,14 @@ import { RuntimeStatus } from './runtime/runtime-status.js';
 import { AlertDispatcher } from './alerts/alert-dispatcher.js';
 import { instrumentRuntime } from './monitor/instrumented-runtime.js';
 import { Monitor } from './monitor/monitor.js';
+import { HttpProber, probeHost } from './monitor/http-prober.js';
+import { judgeRollout } from './monitor/rollout-judge.js';
 import { DiskWatch } from './monitor/disk-watch.js';
 import { MonitorMetrics } from './monitor/monitor-metrics.js';
 import { createScheduler } from './scheduler/create-scheduler.js';
 import { openStore, type Store } from './store/store.js';
+import { LeaderLoops } from './coordination/leader-loops.js';
+import type { LeaderTerm } from './coordination/leadership.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -153,7 +158,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   health.register('store', () => (storeUp ? { status: 'up', detail: store.dialect } : { status: 'down', detail: 'store does not answer' }));
 
   // Phase: runtime — degraded (not fatal) when no engine answers.
-  const monitorRepo = store.repos.monitor;
+  // Several berths on one Postgres store: leases choose the one that runs the loops, locks fence instance actions.
+  const processId = config.cluster.processId || `${hostname()}:${process.pid}`;
+  const shared = store.dialect === 'postgres';
+  const monitorRepo = store.repos.monitorFor({ processId });
   // Counted in the background, not per scrape: /metrics is open and may be scraped often.
   const statusCounts = new RefreshedValue(() => monitorRepo.countByStatus(), 5000, [] as Array<{ status: string; count: number }>);
   await statusCounts.start();
@@ -187,26 +195,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const egress = await boundEgress(dockerDriver, config.runtime.scope, runtimeStatus.state === 'up', logger.child({ component: 'egress' }));
   health.register('egress', () => egress.health());
 
+  const lockStore = shared ? store.repos.instanceLocks : undefined;
+  // An earlier run of this process id that died (SIGKILL) left its instance locks: they are ours to drop.
+  const dropped = lockStore ? await lockStore.releaseHolder(processId) : 0;
+  if (dropped) logger.info({ processId, locks: dropped }, 'released instance locks an earlier run of this process left');
   // Instances and the reconciler: the reconciler's boot pass runs before HTTP.
   const quotas = new TenantQuotas(store.repos.tenants, resolvePlans(config), config.tenants.defaults, clock);
   const seeder = seederSlot();
   const instances = createInstances({
     config, store, runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, clock, logger: logger.child({ component: 'instances' }), quota: quotas, seeder,
     countRestart: (cause) => monitorMetrics.restarts.inc({ reason: cause }),
+    processId, ...(lockStore ? { lockStore } : {}),
   });
   // Workspace snapshots (and workspace.fromSnapshot on create).
   const snapshots = createSnapshots({ config, repo: store.repos.snapshots, instances, runtime, gate: runtimeStatus, events: events!, clock, logger: logger.child({ component: 'snapshots' }) });
   seeder.bind(snapshots.restore);
+  const leading = (): boolean => leaderLoops.leadership.isLeader();
   const reconciler = new Reconciler({
     repo: instances.repo, networksRepo: instances.networksRepo, workspaces: instances.workspaces, provisioner: instances.provisioner, networks: instances.networks,
-    watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.lock, events: events!, clock,
+    watcher: instances.watcher, runtime, status: runtimeStatus, lock: instances.locks, events: events!, clock, leading,
     logger: logger.child({ component: 'reconciler' }), scope: config.runtime.scope, bindAddress: config.runtime.bindAddress,
     intervalMs: config.monitor.reconcileIntervalSeconds * 1000, exitHandler: new RestartOnExit(instances.service),
     concurrency: config.monitor.restartConcurrency,
     onPass: (seconds, outcome) => monitorMetrics.observeReconcile(seconds, outcome),
   });
-  // On stop: background creates are awaited, then the reconciler's pass.
-  services.push(snapshots.recovery, reconciler, { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
+  services.push(snapshots.recovery);
 
   // Monitor: probes, runtime events and the restart policy (also the reconciler's exit policy).
   const alerts = new AlertDispatcher({
@@ -215,13 +228,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
   const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
-  const monitor = new Monitor({
+  // One monitor per leadership term; its writes are fenced by the term's token (Postgres).
+  const makeMonitor = (term: LeaderTerm | undefined): Monitor => new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
-    config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, restartPath: instances.restarts, clock, logger: logger.child({ component: 'monitor' }),
+    config, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, restartPath: instances.restarts, clock, logger: logger.child({ component: 'monitor' }),
+    repo: term ? store.repos.monitorFor({ processId, fence: { name: term.lease, token: term.token } }) : monitorRepo,
+    leading, instanceLock: instances.locks, processId,
   });
-  // The monitor is the one health judge: it watches every new start, even with its loop disabled.
-  instances.watcher.attach(monitor);
-  // Revisions, health-gated upgrades and fleet rollouts; the monitor judges each rollout's gate.
+  let monitor: Monitor | undefined;
+  // Revisions, health-gated upgrades and fleet rollouts. The gate is judged by the monitor's
+  // rules in whichever process runs the upgrade (a follower too), so it has a prober of its own.
   const upgrades = createUpgrades({
     instances, repos: upgradeRepos(store), runtime, gate: runtimeStatus, secrets: secretBox!, events: events!, alerts, bindAddress: config.runtime.bindAddress,
     spec: { plans: instances.plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage, defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages },
@@ -231,19 +247,45 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await snapshots.service.snapshotBeforeUpgrade(instance);
     },
   });
-  upgrades.healthGate.attach(monitor);
-  if (config.monitor.enabled) {
-    reconciler.setExitHandler(monitor.exitHandler);
-    monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
-    services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, monitor);
-  }
+  const gateProber = new HttpProber(probeHost(config.runtime.bindAddress));
+  upgrades.healthGate.attach({
+    judge: (target, deadlineMs, abandon) => judgeRollout({ config, prober: gateProber, runtime, clock, startProbeIntervalMs: 1000, serviceCheck: (t) => serviceHealth.check(t) }, target, deadlineMs, abandon),
+  });
   // Plan disk: measured and alerted on (enforced too where the storage driver can).
   const diskWatch = new DiskWatch({
     instances: async () => (await instances.repo.listAll()).map((r) => ({ id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.containerId, status: r.status })),
     plans: instances.plans, measure: () => dockerDriver.diskUsageAll(), record: (e) => events!.append(e), notify: (a) => alerts.notify(a),
     now: () => new Date(clock.now()).toISOString(), logger: logger.child({ component: 'disk-watch' }), intervalMs: config.monitor.diskCheckSeconds * 1000,
   });
-  health.register('monitor', () => (config.monitor.enabled ? monitor.health() : { status: 'disabled', detail: 'monitor.enabled is false' }));
+  // The loops run where the lease is held (with SQLite: here, always). Every process serves the API.
+  const leaderLoops: LeaderLoops = new LeaderLoops({
+    leases: shared ? store.repos.leases : undefined, scope: config.runtime.scope, processId,
+    leaseMs: config.cluster.leaseSeconds * 1000, pollMs: config.cluster.pollSeconds * 1000, clock, logger: logger.child({ component: 'leadership' }),
+    metrics, record: (...e) => events!.record(...e),
+    termServices: (term) => {
+      const m = makeMonitor(term);
+      monitor = m;
+      // The monitor is the one health judge: it watches every new start, even with its loop disabled.
+      instances.watcher.attach(m);
+      // Fleet rollouts advance on the leader only (each item's upgrade runs under the instance's store lock).
+      const loops: Service[] = [reconciler, upgrades.runner];
+      if (config.monitor.enabled) {
+        reconciler.setExitHandler(m.exitHandler);
+        m.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
+        loops.push(m);
+      }
+      loops.push({ name: 'disk-watch', start: async () => diskWatch.start(), stop: () => diskWatch.stop() });
+      return loops;
+    },
+  });
+  // On stop: background creates are awaited, then the leader loops (monitor, reconciler's pass), then alerts.
+  services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, leaderLoops,
+    { name: 'background-creates', start: async () => undefined, stop: () => instances.service.shutdown() });
+  health.register('monitor', () => {
+    if (!config.monitor.enabled) return { status: 'disabled', detail: 'monitor.enabled is false' };
+    if (!leaderLoops.leadership.isLeader()) return { status: 'up', detail: `follower: the leader (${leaderLoops.status().leader ?? 'none yet'}) runs the monitor` };
+    return monitor?.health() ?? { status: 'starting' };
+  });
 
   // Scheduler: cron jobs from the store; pushed last so it starts after the reconciler and monitor.
   const scheduling = createScheduler({
@@ -255,8 +297,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     secretsOf: instanceSecretValues(instances.repo, secretBox!),
     snapshotInstance: (id, mode, actor) => snapshots.service.create(id, { mode, trigger: 'scheduled' }, actor, SYSTEM_VIEWER),
   });
-  // After the reconciler and monitor: interrupted upgrades are resumed, then rollouts continue.
-  services.push(upgrades.worker, upgrades.runner);
+  // After the leader loops: interrupted upgrades are resumed (under the store lock, so one process runs each).
+  services.push(upgrades.worker);
   // Plans' snapshots.schedule run as internal jobs (snapshots-<plan>).
   await syncPlanSnapshotJobs(scheduling.jobs, instances.plans, logger.child({ component: 'snapshots' }));
   services.push(scheduling.scheduler);
@@ -265,11 +307,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Phases: reconcile, then monitor and scheduler. Services are started in order, stopped in reverse.
   for (const service of services) await phase(logger, service.name, () => service.start());
-  diskWatch.start();
 
   // Phase: HTTP. (supervision: s6 services inside containers, through the Engine API only.)
   const routes: RouteModule[] = [
-    systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready }),
+    systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready, cluster: () => leaderLoops.status() }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
     instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
@@ -310,7 +351,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.info({ reason, graceSeconds: config.server.shutdownGraceSeconds }, 'shutting down');
       clearInterval(storeTimer);
       statusCounts.stop();
-      await diskWatch.stop();
       const grace = config.server.shutdownGraceSeconds * 1000;
       const forced = setTimeout(() => {
         logger.warn('grace period over; closing remaining connections');

@@ -35,6 +35,8 @@ export const ErrorCodes = {
   /** An existing engine network berth would use lacks its labels or isolation. */
   NETWORK_UNTRUSTED: 409,
   INVALID_STATE: 409,
+  /** Another berth process is acting on this instance right now (the per-instance store lock). */
+  INSTANCE_BUSY: 409,
   RATE_LIMITED: 429,
   RUNTIME_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,

@@ -44,6 +44,8 @@ export const ENV_KEYS: Record<string, string> = {
   BERTH_LOG_FORMAT: 'log.format',
   BERTH_MONITOR_ENABLED: 'monitor.enabled',
   BERTH_SCHEDULER_ENABLED: 'scheduler.enabled',
+  BERTH_PROCESS_ID: 'cluster.processId',
+  BERTH_LEASE_SECONDS: 'cluster.leaseSeconds',
 };
 
 /** Loads configuration: defaults → YAML file → environment → flags, validated once. */

@@ -271,6 +271,18 @@ export const ConfigSchema = Type.Object({
     actionTimeoutSeconds: Seconds(30, 1),
     containers: Type.Array(SupervisedContainerSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
+  cluster: Type.Object({
+    /** Names this process in leases, locks and restarts; empty: `<hostname>:<pid>`. */
+    processId: Type.String({ default: '' }),
+    /** The leader lease (Postgres): a dead leader is replaced within this plus pollSeconds. */
+    leaseSeconds: Seconds(8, 2),
+    /** How often a follower asks whether the lease is free. */
+    pollSeconds: Seconds(1, 0.1),
+    /** An API action waits this long for another process's action on the same instance, then 409 INSTANCE_BUSY. */
+    lockWaitSeconds: Seconds(10, 0),
+    /** A per-instance lock whose holder died frees itself after this. */
+    instanceLockSeconds: Seconds(15, 3),
+  }, { additionalProperties: false, default: {} }),
   log: Type.Object({
     level: Type.Union([LogLevel], { default: 'info' }),
     /** auto: readable lines on a terminal, JSON lines otherwise (files, pipes, journald). */

@@ -21,7 +21,7 @@ import type { MonitoredInstance, MonitorRepo, ProbeWrite } from '../store/reposi
 import { ProbeScheduler } from './probe-scheduler.js';
 import { ProbeState } from './probe-state.js';
 import { ProbeWriter, type QueuedProbe } from './probe-writer.js';
-import { RestartController } from './restart-controller.js';
+import { RestartController, type RestartControllerOptions } from './restart-controller.js';
 import { isStable, type RestartPolicyMs } from './restart-policy.js';
 import { RuntimeEventWatcher } from './runtime-event-watcher.js';
 import type { RestartPath } from '../core/instances/restart-path.js';
@@ -45,6 +45,12 @@ export interface MonitorOptions {
   /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
   startProbeIntervalMs?: number;
   random?: () => number;
+  /** Several berths on one store: restarts are decided and made only while this process leads. */
+  leading?: () => boolean;
+  /** The per-instance lock shared with the API (and other berth processes). */
+  instanceLock?: RestartControllerOptions['lock'];
+  /** Names this process in restart events (cluster.processId). */
+  processId?: string;
 }
 
 interface Tracked {
@@ -116,6 +122,9 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       onRestarted: (id, containerId, at) => this.freshRun(id, containerId, at),
       reconcile: () => this.reconcileTrigger?.(),
       ...(o.random ? { random: o.random } : {}),
+      ...(o.leading ? { leading: o.leading } : {}),
+      ...(o.instanceLock ? { lock: o.instanceLock } : {}),
+      ...(o.processId ? { processId: o.processId } : {}),
     });
     this.watcher = new RuntimeEventWatcher({
       runtime: o.runtime,
@@ -390,6 +399,7 @@ export class Monitor implements Service, StartWatcher, HealthGate {
 
   private async onDie(id: string, event: RuntimeEvent): Promise<void> {
     const oom = this.oomSeen.delete(event.containerId);
+    if (this.o.leading && !this.o.leading()) return;
     if (this.restarts.isPending(id) || this.restarts.causedByUs(event.containerId, event.at)) return;
     const info = await this.o.runtime.inspectContainer(event.containerId).catch(() => undefined);
     // Running again already (restarted by someone): this exit is history.

@@ -40,6 +40,12 @@ export interface RestartControllerOptions {
   reconcile: () => void;
   /** While the engine is away, look again this often. */
   deferMs?: number;
+  /** Several berths on one store: decide and restart only while this process leads. */
+  leading?: () => boolean;
+  /** The per-instance lock: a restart never runs while someone (any berth process) acts on the instance. */
+  lock?: { tryRun<T>(instanceId: string, fn: () => Promise<T>): Promise<T> | undefined };
+  /** Names this process in `restarted` events (cluster.processId). */
+  processId?: string;
   random?: () => number;
 }
 
@@ -107,7 +113,7 @@ export class RestartController implements ExitHandler {
 
   /** Decides and schedules a restart of `id`'s container `containerId` (at most one pending per instance). */
   async request(id: string, containerId: string, reason: RestartReason, detail: FailureDetail): Promise<void> {
-    if (this.stopped || this.pending.has(id)) return;
+    if (this.stopped || this.pending.has(id) || !this.leading()) return;
     const now = this.o.clock.now();
     const entry: Pending = { containerId, reason, decidedAt: now, detectedAt: detail.at ?? now, delayMs: 0, attempt: 0, timer: undefined };
     this.pending.set(id, entry);
@@ -245,8 +251,29 @@ export class RestartController implements ExitHandler {
     this.arm(id, entry, this.o.deferMs ?? 1000);
   }
 
+  private leading(): boolean {
+    return this.o.leading?.() ?? true;
+  }
+
+  /** Under the instance's lock; busy (an API action, another process): looked at again shortly. */
   private async restartNow(id: string, entry: Pending): Promise<void> {
     if (this.stopped || this.pending.get(id) !== entry) return;
+    if (!this.leading()) {
+      this.pending.delete(id);
+      return;
+    }
+    if (!this.o.lock) return this.restartLocked(id, entry);
+    try {
+      const run = this.o.lock.tryRun(id, () => this.restartLocked(id, entry));
+      if (run) return await run;
+    } catch (error) {
+      if (!isBerthError(error) || error.code !== 'INSTANCE_BUSY') throw error;
+    }
+    this.defer(id, entry, 'someone is acting on the instance');
+  }
+
+  private async restartLocked(id: string, entry: Pending): Promise<void> {
+    if (this.stopped || this.pending.get(id) !== entry || !this.leading()) return;
     const row = await this.o.repo.get(id);
     if (!row || row.desiredState !== 'running' || row.containerId !== entry.containerId || !AWAITING_RESTART.includes(row.status) || row.nextRestartAt === null) {
       this.pending.delete(id);
@@ -298,7 +325,7 @@ export class RestartController implements ExitHandler {
           this.pending.delete(id);
           return {
             message: `container started again (attempt ${entry.attempt}, ${Math.round((at - entry.detectedAt) / 100) / 10}s after the failure was seen)`,
-            data: { attempt: entry.attempt, reason: entry.reason, delayMs: entry.delayMs, sinceFailureMs: at - entry.detectedAt },
+            data: { attempt: entry.attempt, reason: entry.reason, delayMs: entry.delayMs, sinceFailureMs: at - entry.detectedAt, ...(this.o.processId ? { by: this.o.processId } : {}) },
           };
         },
       });

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { describeError } from '../common/errors.js';
+import { describeError, isBerthError } from '../common/errors.js';
 import { mapLimit } from '../common/map-limit.js';
 import { backoffDelay } from '../common/retry.js';
 import type { Logger } from '../common/logger.js';
@@ -8,7 +8,7 @@ import type { StartWatcher } from '../core/instances/start-watcher.js';
 import type { InstanceProvisioner } from '../core/instances/instance-provisioner.js';
 import { STATUS, type InstanceStatus } from '../common/instance-status.js';
 import { toInstance } from '../core/instances/instance-view.js';
-import type { KeyedLock } from '../core/instances/keyed-lock.js';
+import type { InstanceLock } from '../core/instances/instance-locks.js';
 import type { NetworkManager } from '../core/networks/network-manager.js';
 import type { Service } from '../common/lifecycle.js';
 import { LABELS } from '../runtime/labels.js';
@@ -29,7 +29,8 @@ export interface ReconcilerOptions {
   runtime: RuntimeDriver;
   /** The runtime status tracker: passes only run while the engine is up. */
   status: { readonly state: string; report(error: unknown): void; onUp(listener: () => void): void };
-  lock: KeyedLock;
+  /** Per-instance lock: the reconciler skips an instance someone (any berth process) is acting on. */
+  lock: Pick<InstanceLock, 'tryRun'>;
   events: EventLog;
   clock: Clock;
   logger: Logger;
@@ -40,6 +41,8 @@ export interface ReconcilerOptions {
   concurrency: number;
   /** Told how long each pass took, for the reconcile metrics; a skipped pass (engine away) too. */
   onPass?: (seconds: number, outcome: 'ok' | 'error' | 'skipped') => void;
+  /** Several berths on one store: passes (and each row) act only while this process leads. */
+  leading?: () => boolean;
 }
 
 export interface ReconcileReport {
@@ -50,11 +53,14 @@ export interface ReconcileReport {
   orphanNetworks: number;
   exits: number;
   errors: string[];
+  /** Instances skipped because another berth process held their lock (looked at again in a few seconds). */
+  busy?: number;
 }
 
 /** The monitor's policy decides exited instances in these statuses; the reconciler leaves them be. */
 const MONITOR_OWNED: readonly InstanceStatus[] = STATUS.monitorOwned;
 const EXPECTED_UP: readonly InstanceStatus[] = STATUS.expectedUp;
+const BUSY_RETRY_MS = 2000;
 
 /**
  * Level-triggered convergence of the runtime (what exists, by this scope's labels) to the
@@ -68,6 +74,9 @@ export class Reconciler implements Service {
   private again = false;
   private stopped = true;
   private failedPasses = 0;
+  private listening = false;
+  /** The last pass skipped instances another process was acting on: look again soon, not after the interval. */
+  private busyRetry = false;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -78,7 +87,9 @@ export class Reconciler implements Service {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.o.status.onUp(() => this.trigger('runtime back'));
+    // Started again on each leadership term: one listener is enough.
+    if (!this.listening) this.o.status.onUp(() => this.trigger('runtime back'));
+    this.listening = true;
     const report = await this.reconcileNow();
     this.o.logger.info({ ...report, errors: report.errors.length }, 'boot reconcile done');
     this.schedule();
@@ -117,7 +128,9 @@ export class Reconciler implements Service {
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer) this.o.clock.clearTimeout(this.timer);
-    const delay = this.failedPasses > 0 ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 }) : this.o.intervalMs;
+    const delay = this.failedPasses > 0
+      ? backoffDelay(this.failedPasses - 1, { baseMs: 1000, capMs: this.o.intervalMs, jitter: 0 })
+      : this.busyRetry ? Math.min(BUSY_RETRY_MS, this.o.intervalMs) : this.o.intervalMs;
     this.timer = this.o.clock.setTimeout(() => {
       void this.reconcileNow().finally(() => this.schedule());
     }, delay);
@@ -130,6 +143,7 @@ export class Reconciler implements Service {
       this.o.onPass?.(0, 'skipped');
       return { ...report, skipped: 'runtime not up' };
     }
+    if (this.o.leading && !this.o.leading()) return { ...report, skipped: 'not the leader' };
     const started = performance.now();
     try {
       await this.converge(report);
@@ -142,8 +156,9 @@ export class Reconciler implements Service {
     this.o.onPass?.((performance.now() - started) / 1000, report.errors.length ? 'error' : 'ok');
     if (report.errors.length) this.o.logger.warn({ errors: report.errors.slice(0, 5) }, 'reconcile pass had errors');
     this.failedPasses = report.errors.length ? Math.min(this.failedPasses + 1, 16) : 0;
+    this.busyRetry = (report.busy ?? 0) > 0;
     // A failed pass (from any trigger) is retried soon rather than after the full interval.
-    if (report.errors.length && this.timer) this.schedule();
+    if ((report.errors.length || this.busyRetry) && this.timer) this.schedule();
     return report;
   }
 
@@ -157,16 +172,23 @@ export class Reconciler implements Service {
       try {
         await work;
       } catch (error) {
+        if (isBerthError(error) && error.code === 'INSTANCE_BUSY') {
+          // Another berth process is acting on it (or died holding its lock, which expires).
+          report.busy = (report.busy ?? 0) + 1;
+          return;
+        }
         this.o.status.report(error);
         report.errors.push(`${row.name}: ${describeError(error)}`);
       }
     });
     for (const { row, exit } of exits) {
+      if (this.o.leading && !this.o.leading()) return;
       report.exits++;
       await this.o.exitHandler.handleExit(toInstance(row, this.o.bindAddress), exit)
         .catch((error: unknown) => report.errors.push(`${row.name}: exit handler: ${describeError(error)}`));
     }
 
+    if (this.o.leading && !this.o.leading()) return;
     // Orphans, by the same rules `berth gc` shows: kept workspaces stay.
     const deps: OrphanDeps = { repo: this.o.repo, workspaces: this.o.workspaces, networksRepo: this.o.networksRepo, runtime: this.o.runtime, scope: this.o.scope, now: () => this.o.clock.now() };
     const { removed, failed } = await removeOrphans(deps, await findOrphans(deps), { keptVolumes: false });
@@ -192,6 +214,8 @@ export class Reconciler implements Service {
 
   /** One instance: finish half-done work, recreate what is missing, hand exits to the policy. */
   private async convergeRow(id: string, exits: Array<{ row: InstanceRecord; exit: ExitInfo }>): Promise<void> {
+    // Leadership can be lost mid-pass: the rest of the rows are left to the new leader.
+    if (this.o.leading && !this.o.leading()) return;
     const row = await this.o.repo.get(id);
     if (!row) return;
     const p = this.o.provisioner;

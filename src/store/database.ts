@@ -54,6 +54,8 @@ export interface InstancesTable {
   revision: Generated<number>;
   /** The revision before it, or null for an instance never changed. */
   previous_revision: Generated<number | null>;
+  /** The berth process (cluster.processId) that made the last policy restart. */
+  restarted_by: string | null;
 }
 
 export interface NetworksTable {
@@ -276,4 +278,28 @@ export interface Database {
   rollout_items: RolloutItemsTable;
   workspace_nodes: WorkspaceNodesTable;
   snapshots: SnapshotsTable;
+  leases: LeasesTable;
+  instance_locks: InstanceLocksTable;
+}
+
+/** A named lease (leadership of a scope's loops); times are the database clock's epoch ms. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  /** One per process start: a restarted process with the same holder name is a new holder. */
+  holder_nonce: string;
+  /** Fencing token: bumped whenever the holder changes; state writes check it. */
+  token: string | number;
+  acquired_at: string | number;
+  renewed_at: string | number;
+  expires_at: string | number;
+}
+
+/** A per-instance lock taken by API actions across berth processes (expires if its holder dies). */
+export interface InstanceLocksTable {
+  instance_id: string;
+  holder: string;
+  owner: string;
+  acquired_at: string | number;
+  expires_at: string | number;
 }

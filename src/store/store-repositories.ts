@@ -7,7 +7,9 @@ import { EventsRepo } from './repositories/events-repo.js';
 import { InstanceAdmission } from './repositories/instance-admission.js';
 import { InstancesRepo } from './repositories/instances-repo.js';
 import { JobsRepo } from './repositories/jobs-repo.js';
-import { MonitorRepo } from './repositories/monitor-repo.js';
+import { MonitorRepo, type MonitorRepoOptions } from './repositories/monitor-repo.js';
+import { LeasesRepo } from './repositories/leases-repo.js';
+import { InstanceLocksRepo } from './repositories/instance-locks-repo.js';
 import { NetworksRepo } from './repositories/networks-repo.js';
 import { RetentionRepo } from './repositories/retention-repo.js';
 import { RevisionsRepo } from './repositories/revisions-repo.js';
@@ -38,6 +40,12 @@ export interface Repositories {
   /** Which cluster node holds each workspace volume (runtime.driver swarm). */
   workspaceNodes: WorkspaceNodesRepo;
   snapshots: SnapshotsRepo;
+  /** Leadership leases (several berths on one Postgres store). */
+  leases: LeasesRepo;
+  /** Per-instance locks shared by every berth process on the store. */
+  instanceLocks: InstanceLocksRepo;
+  /** A monitor repository naming this process, and fenced by a leader term's token when given. */
+  monitorFor(options: Pick<MonitorRepoOptions, 'processId' | 'fence'>): MonitorRepo;
 }
 
 export interface RepositoryOptions {
@@ -68,5 +76,8 @@ export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, 
     rollouts: new RolloutsRepo(db),
     workspaceNodes: new WorkspaceNodesRepo(db, iso),
     snapshots: new SnapshotsRepo(db),
+    leases: new LeasesRepo(db),
+    instanceLocks: new InstanceLocksRepo(db),
+    monitorFor: (options) => new MonitorRepo(db, () => o.clock.now(), { ...status, ...options }),
   };
 }

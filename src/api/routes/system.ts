@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Registry } from 'prom-client';
 import type { HealthRegistry } from '../../common/health.js';
+import type { LeadershipStatus } from '../../coordination/leadership.js';
 import type { Store } from '../../store/store.js';
 import type { App } from '../app.js';
 
@@ -12,9 +13,19 @@ export interface SystemDeps {
   store: Store;
   metrics: Registry;
   isReady: () => boolean;
+  /** This process's place among the berths on the store (leader or follower). */
+  cluster?: () => LeadershipStatus;
 }
 
 const Component = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
+const Cluster = Type.Object({
+  role: Type.Union([Type.Literal('leader'), Type.Literal('follower')], { description: 'leader: this process runs the reconciler, monitor and restarts; every process serves the API' }),
+  processId: Type.String({ description: 'This process (cluster.processId)' }),
+  leader: Type.Union([Type.String(), Type.Null()], { description: 'The process holding the leader lease, as last seen' }),
+  leaseAgeSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds since the current leader took the lease' }),
+  term: Type.Union([Type.Number(), Type.Null()], { description: 'The lease fencing token (bumped on each takeover); null with SQLite' }),
+  mode: Type.Union([Type.Literal('lease'), Type.Literal('single')], { description: 'lease: several berths on Postgres; single: SQLite, one process' }),
+});
 
 /** Unauthenticated probes for operators and load balancers: /health, /ready, /metrics, /openapi.json. */
 export function systemRoutes(deps: SystemDeps) {
@@ -30,6 +41,7 @@ export function systemRoutes(deps: SystemDeps) {
             uptimeSeconds: Type.Number(),
             ready: Type.Boolean(),
             components: Type.Record(Type.String(), Component),
+            cluster: Type.Optional(Cluster),
           }),
         },
       },
@@ -42,6 +54,7 @@ export function systemRoutes(deps: SystemDeps) {
         uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 100) / 10,
         ready: deps.isReady(),
         components,
+        ...(deps.cluster ? { cluster: deps.cluster() } : {}),
       };
     });
 

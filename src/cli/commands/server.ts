@@ -173,6 +173,7 @@ interface HealthBody {
   version: string;
   uptimeSeconds: number;
   components: Record<string, { status: string; detail?: string }>;
+  cluster?: { role: string; processId: string; leader: string | null; leaseAgeSeconds: number | null; term: number | null; mode: string };
 }
 
 async function status(ctx: CliContext, opts: ServeOptions & { json?: boolean }): Promise<void> {
@@ -194,6 +195,11 @@ async function status(ctx: CliContext, opts: ServeOptions & { json?: boolean }):
   } else if (health) {
     const c = ctx.out.colors;
     ctx.out.line(`${c.green('●')} berth ${health.version} is running at ${url}${pid ? ` (pid ${pid})` : ' (not started by `berth server start`)'}, up ${formatDuration(health.uptimeSeconds * 1000)}, ${health.status}`);
+    const k = health.cluster;
+    if (k) {
+      const lease = k.leaseAgeSeconds === null ? '' : `, lease held ${formatDuration(k.leaseAgeSeconds * 1000)}`;
+      ctx.out.line(`  ${'role'.padEnd(10)} ${k.role === 'leader' ? c.green(k.role) : k.role}${c.dim(`  ${k.processId}; leader ${k.leader ?? 'none'}${k.term === null ? '' : ` (term ${k.term})`}${lease}`)}`);
+    }
     for (const [name, comp] of Object.entries(health.components)) {
       ctx.out.line(`  ${name.padEnd(10)} ${comp.status === 'up' ? c.green(comp.status) : c.red(comp.status)}${comp.detail ? c.dim(`  ${comp.detail}`) : ''}`);
     }
@@ -252,6 +258,13 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .description('Is the daemon running? Its pid, URL, uptime and components (exit 5 when not running)')
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  berth server status\n  berth server status --json | jq .health.components')
+    .action(action(io, async (ctx, _args, opts: ServeOptions & { json?: boolean }) => status(ctx, opts)));
+
+  // The same, at the top level: with several berths it also says which one leads.
+  addServeOptions(program.command('status'))
+    .description('Is the daemon running? Its role (leader or follower), the leader, uptime and components (exit 5 when not running)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  berth status\n  berth status --url http://10.0.0.2:8081 --json | jq .health.cluster')
     .action(action(io, async (ctx, _args, opts: ServeOptions & { json?: boolean }) => status(ctx, opts)));
 
   server.command('logs')

@@ -18,6 +18,7 @@ import { InstanceProvisioner } from './instance-provisioner.js';
 import { InstanceService, type InstanceServiceOptions, type RuntimeGate } from './instance-service.js';
 import { KeyedLock } from './keyed-lock.js';
 import { RestartPath, type RestartPathOptions } from './restart-path.js';
+import { InstanceLocks, type InstanceLockStore } from './instance-locks.js';
 
 export interface InstancesDeps {
   config: BerthConfig;
@@ -34,6 +35,10 @@ export interface InstancesDeps {
   countRestart?: RestartPathOptions['count'];
   /** Fills a new instance's workspace from a snapshot (workspace.fromSnapshot). */
   seeder?: InstanceServiceOptions['seeder'];
+  /** Several berths on one store (Postgres): the per-instance locks shared between them. */
+  lockStore?: InstanceLockStore;
+  /** Names this process in lock rows (cluster.processId). */
+  processId?: string;
 }
 
 export interface Instances {
@@ -46,6 +51,8 @@ export interface Instances {
   networksRepo: NetworksRepo;
   plans: PlanCatalog;
   lock: KeyedLock;
+  /** Per-instance locks across processes (withInstanceLock): API actions, the reconciler, restarts. */
+  locks: InstanceLocks;
   workspaces: WorkspacesRepo;
   /** The one restart path: hand it to the monitor so it sees every restart berth makes. */
   restarts: RestartPath;
@@ -59,6 +66,10 @@ export function createInstances(d: InstancesDeps): Instances {
   const plans = resolvePlans(config);
   const { instances: repo, networks: networksRepo, workspaces, admission } = d.store.repos;
   const lock = new KeyedLock();
+  const locks = new InstanceLocks({
+    local: lock, ...(d.lockStore ? { store: d.lockStore } : {}), holder: d.processId ?? 'berth',
+    ttlMs: config.cluster.instanceLockSeconds * 1000, waitMs: config.cluster.lockWaitSeconds * 1000, clock, logger: d.logger,
+  });
   const bindAddress = config.runtime.bindAddress;
   const ports = new PortAllocator({ start: config.ports.start, end: config.ports.end, bindAddress });
   const networks = new NetworkManager({
@@ -85,12 +96,12 @@ export function createInstances(d: InstancesDeps): Instances {
   });
   const service = new InstanceService({
     repo, provisioner, watcher, networks, ports, secrets: d.secrets, runtime: d.runtime, gate: d.gate,
-    events: d.events, lock, restarts, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
+    events: d.events, lock: locks, restarts, clock, logger: d.logger, scope: config.runtime.scope, bindAddress,
     admission, workspaces, ...(d.quota ? { quota: d.quota } : {}), ...(d.seeder ? { seeder: d.seeder } : {}),
     spec: {
       plans, defaultPlan: config.defaultPlan, defaultImage: config.runtime.defaultImage,
       defaultPort: config.runtime.defaultPort, allowedImages: config.runtime.allowedImages,
     },
   });
-  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, workspaces, restarts };
+  return { service, provisioner, watcher, networks, repo, networksRepo, plans, lock, locks, workspaces, restarts };
 }

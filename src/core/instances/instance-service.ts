@@ -19,7 +19,7 @@ import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
 import { STATUS, type InstanceStatus } from '../../common/instance-status.js';
 import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
 import { toInstance } from './instance-view.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { InstanceLock } from './instance-locks.js';
 import type { RestartPath } from './restart-path.js';
 
 /** What the service needs from the runtime status tracker: a 503 gate and failure reports. */
@@ -38,7 +38,8 @@ export interface InstanceServiceOptions {
   runtime: RuntimeDriver;
   gate: RuntimeGate;
   events: EventLog;
-  lock: KeyedLock;
+  /** Per-instance lock (in-process, plus the store's across processes on Postgres). */
+  lock: InstanceLock;
   /** The one restart path (shared with the monitor). */
   restarts: RestartPath;
   clock: Clock;
@@ -282,7 +283,8 @@ export class InstanceService {
       return { instance: this.view(deleting), done: true };
     } catch (error) {
       this.o.gate.report(error);
-      if (!(error instanceof BerthError) || !['RUNTIME_UNAVAILABLE', 'RUNTIME_ERROR'].includes(error.code)) throw error;
+      // Another process acting on it (INSTANCE_BUSY): the row is `deleting`; the leader's reconciler finishes it.
+      if (!(error instanceof BerthError) || !['RUNTIME_UNAVAILABLE', 'RUNTIME_ERROR', 'INSTANCE_BUSY'].includes(error.code)) throw error;
       return { instance: this.view({ ...deleting, lastError: describeError(error) }), done: false };
     }
   }

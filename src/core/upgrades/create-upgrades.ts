@@ -50,8 +50,8 @@ export interface Upgrades {
 export function createUpgrades(d: UpgradesDeps): Upgrades {
   const { instances, repos, clock } = d;
   const healthGate = new HealthGateSlot();
-  // The one place a rollout takes the instance's lock (in-process today; a store lock may replace it).
-  const withInstanceLock = <T>(id: string, fn: () => Promise<T>): Promise<T> => instances.lock.run(id, fn);
+  // The one place a rollout takes the instance's lock: in-process, plus the store's across berth processes (Postgres).
+  const withInstanceLock = <T>(id: string, fn: () => Promise<T>): Promise<T> => instances.locks.run(id, fn);
   const runtimeUp = (): boolean => d.gate.state === 'up';
   const revisions: RevisionService = new RevisionService({
     instances: instances.service, revisions: repos.revisions, upgrades: repos.upgrades, secrets: d.secrets, runtime: d.runtime, gate: d.gate,

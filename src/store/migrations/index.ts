@@ -5,6 +5,7 @@ import { jobRunNoteMigration } from './0002-job-run-note.js';
 import { identityByIdMigration } from './0003-identity-by-id.js';
 import { tenantLimitsMigration } from './0004-tenant-limits.js';
 import { tokenExpiryRetentionMigration } from './0005-token-expiry-retention.js';
+import { leasesMigration } from './0006-leases.js';
 import { revisionsRolloutsMigration } from './0007-revisions-rollouts.js';
 import { snapshotsMigration } from './0008-snapshots.js';
 import { workspaceNodesMigration } from './0012-workspace-nodes.js';
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003-identity-by-id': identityByIdMigration(dialect),
         '0004-tenant-limits': tenantLimitsMigration(),
         '0005-token-expiry-retention': tokenExpiryRetentionMigration(),
+        '0006-leases': leasesMigration(),
         '0007-revisions-rollouts': revisionsRolloutsMigration(),
         '0008-snapshots': snapshotsMigration(),
         '0012-workspace-nodes': workspaceNodesMigration(),

@@ -2,6 +2,14 @@ import { sql, type Kysely, type Selectable, type Transaction, type Updateable } 
 import { legalSources, STATUS, type InstanceStatus } from '../../common/instance-status.js';
 import type { Database, InstancesTable } from '../database.js';
 import type { InstancesRepoOptions } from './instances-repo.js';
+import { fenceHolds, type LeaseFence } from './leases-repo.js';
+
+export interface MonitorRepoOptions extends InstancesRepoOptions {
+  /** The leader term this monitor writes under: every state write fails once the lease moved on. */
+  fence?: LeaseFence;
+  /** Recorded in restarted_by on each policy restart (cluster.processId). */
+  processId?: string;
+}
 
 export interface MonitoredInstance {
   id: string;
@@ -98,7 +106,7 @@ function toInstance(row: Row): MonitoredInstance {
  * and current status, so it never overrides what the instances service decided meanwhile.
  */
 export class MonitorRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number, private readonly options: InstancesRepoOptions = {}) {}
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number, private readonly options: MonitorRepoOptions = {}) {}
 
   /** The status machine's check of a conditional status write (see InstancesRepo.transition). */
   private sources(id: string, from: readonly InstanceStatus[], to: InstanceStatus | undefined): readonly InstanceStatus[] {
@@ -131,7 +139,7 @@ export class MonitorRepo {
     if (!writes.length) return [];
     return this.db.transaction().execute(async (trx) => {
       const merged = mergeByInstance(writes);
-      for (let i = 0; i < merged.length; i += 500) await writeObservations(trx, merged.slice(i, i + 500));
+      for (let i = 0; i < merged.length; i += 500) await writeObservations(trx, merged.slice(i, i + 500), this.options.fence);
       const applied: boolean[] = [];
       for (const w of writes) applied.push(w.transition ? await this.transition(trx, w) : false);
       return applied;
@@ -155,11 +163,14 @@ export class MonitorRepo {
     if (patch.restartHistory !== undefined) set.restart_history = JSON.stringify(patch.restartHistory.map(iso));
     if (patch.startedAt !== undefined) set.started_at = iso(patch.startedAt);
     if (patch.consecutiveFailures !== undefined) set.consecutive_failures = patch.consecutiveFailures;
+    if (patch.incrementRestarts && this.options.processId) set.restarted_by = this.options.processId;
+    const fence = this.options.fence;
     const result = await this.db.updateTable('instances')
       .set(set)
       .set((eb) => ({ version: eb('version', '+', 1), ...(patch.incrementRestarts ? { restarts: eb('restarts', '+', 1) } : {}) }))
       .where('id', '=', id).where('container_id', '=', containerId)
       .where('desired_state', '=', 'running').where('status', 'in', [...sources])
+      .$if(fence !== undefined, (qb) => qb.where(fenceHolds(fence!)))
       .executeTakeFirst();
     const applied = Number(result.numUpdatedRows) > 0;
     if (!applied) this.lost(id, sources, patch.status);
@@ -181,6 +192,7 @@ export class MonitorRepo {
       .set((eb) => ({ version: eb('version', '+', 1) }))
       .where('id', '=', w.id).where('container_id', '=', w.containerId)
       .where('desired_state', '=', 'running').where('status', 'in', [...sources])
+      .$if(this.options.fence !== undefined, (qb) => qb.where(fenceHolds(this.options.fence!)))
       .executeTakeFirst();
     const applied = Number(result.numUpdatedRows) > 0;
     if (!applied) this.lost(w.id, sources, w.transition.to);
@@ -208,7 +220,7 @@ function mergeByInstance(writes: readonly ProbeWrite[]): Observation[] {
  * optimistic updates do not conflict with every probe. VALUES columns are column1…columnN
  * on both SQLite and Postgres; the casts give Postgres their types.
  */
-async function writeObservations(trx: Transaction<Database>, rows: readonly Observation[]): Promise<void> {
+async function writeObservations(trx: Transaction<Database>, rows: readonly Observation[], fence: LeaseFence | undefined): Promise<void> {
   const values = sql.join(rows.map((w) => sql`(cast(${w.id} as text), cast(${w.containerId} as text), cast(${iso(w.at)} as text),
     cast(${w.ok ? 1 : 0} as integer), cast(${Math.round(w.latencyMs)} as integer), cast(${w.consecutiveFailures} as integer),
     cast(${w.error} as text), cast(${w.passes} as integer), cast(${w.resetBackoff ? 1 : 0} as integer))`));
@@ -223,5 +235,5 @@ async function writeObservations(trx: Transaction<Database>, rows: readonly Obse
       restart_history = case when v.column9 = 1 then '[]' else instances.restart_history end,
       next_restart_at = case when v.column9 = 1 then null else instances.next_restart_at end
     from (values ${values}) as v
-    where instances.id = v.column1 and instances.container_id = v.column2`.execute(trx);
+    where instances.id = v.column1 and instances.container_id = v.column2 and ${fence ? fenceHolds(fence) : sql`1 = 1`}`.execute(trx);
 }

@@ -1361,6 +1361,20 @@ export interface operations {
                                 detail?: string;
                             };
                         };
+                        cluster?: {
+                            /** @description leader: this process runs the reconciler, monitor and restarts; every process serves the API */
+                            role: "leader" | "follower";
+                            /** @description This process (cluster.processId) */
+                            processId: string;
+                            /** @description The process holding the leader lease, as last seen */
+                            leader: string | null;
+                            /** @description Seconds since the current leader took the lease */
+                            leaseAgeSeconds: number | null;
+                            /** @description The lease fencing token (bumped on each takeover); null with SQLite */
+                            term: number | null;
+                            /** @description lease: several berths on Postgres; single: SQLite, one process */
+                            mode: "lease" | "single";
+                        };
                     };
                 };
             };
