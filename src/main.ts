@@ -267,13 +267,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       monitor = m;
       // The monitor is the one health judge: it watches every new start, even with its loop disabled.
       instances.watcher.attach(m);
-      // Fleet rollouts advance on the leader only (each item's upgrade runs under the instance's store lock).
-      const loops: Service[] = [reconciler, upgrades.runner];
+      const loops: Service[] = [reconciler];
       if (config.monitor.enabled) {
         reconciler.setExitHandler(m.exitHandler);
         m.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
         loops.push(m);
       }
+      // Fleet rollouts advance on the leader only (each item's upgrade runs under the instance's store lock).
+      loops.push(upgrades.runner);
       loops.push({ name: 'disk-watch', start: async () => diskWatch.start(), stop: () => diskWatch.stop() });
       return loops;
     },

@@ -27,8 +27,11 @@ describe(`berth serve (${testEnv.store})`, () => {
     await p.waitReady();
 
     const phases = p.output().split('\n').filter((l) => l.includes('"phase"')).map((l) => JSON.parse(l) as { phase: string; ms: number });
-    // The reconciler, monitor and disk watch start inside `leadership` (here: the only berth, so the leader).
-    expect(phases.map((x) => x.phase)).toEqual(['config', 'store', 'runtime', 'alerts', 'reconciler', 'monitor', 'disk-watch', 'leadership', 'background-creates', 'scheduler', 'retention', 'http']);
+    // The reconciler, monitor, rollouts and disk watch start inside `leadership` (here: the only berth, so the leader).
+    expect(phases.map((x) => x.phase)).toEqual([
+      'config', 'store', 'runtime', 'snapshot-recovery', 'alerts', 'reconciler', 'monitor', 'rollouts', 'disk-watch', 'leadership',
+      'background-creates', 'upgrades', 'scheduler', 'retention', 'http',
+    ]);
     for (const x of phases) expect(typeof x.ms).toBe('number');
 
     const health = await (await fetch(`${p.url}/health`)).json() as { status: string; components: Record<string, { status: string }> };

@@ -197,7 +197,11 @@ export interface paths {
         delete: operations["deleteInstancesByIdOrName"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an instance: a new revision, rolled out health-gated
+         * @description Any subset of image, command, env, secrets, plan, port, health (env and secrets merge key by key; null removes a key). Validated like a create; nothing changes on a refusal. 202 with the queued rollout; with wait=true 200 once it ended (see upgrade.status). A patch that changes nothing answers 200 with changed=false and makes no revision.
+         */
+        patch: operations["patchInstancesByIdOrName"];
         trace?: never;
     };
     "/v1/instances/{idOrName}/actions": {
@@ -731,6 +735,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instances/{idOrName}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's revisions, newest first (who, when, what changed; secret values never) */
+        get: operations["getInstancesByIdOrNameRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/upgrades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's rollouts (upgrades and rollbacks), newest first, with outcome and downtime */
+        get: operations["getInstancesByIdOrNameUpgrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Go back to an earlier revision (default: the previous one), health-gated like any rollout */
+        post: operations["postInstancesByIdOrNameRollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts, newest first (a tenant token: its own) */
+        get: operations["getRollouts"];
+        put?: never;
+        /**
+         * Start a fleet rollout: the patch over the selected instances, maxParallel at a time, stopping past maxFailures
+         * @description The selected instances are fixed now, and the patch is checked against each of them: a refusal makes nothing. A rollout is kept in the store and continues after a berth restart.
+         */
+        post: operations["postRollouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout with each instance's outcome */
+        get: operations["getRolloutsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or cancel a rollout (instances mid-rollout finish their step; pending ones wait or are cancelled) */
+        post: operations["postRolloutsByIdActions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instances/{idOrName}/snapshots": {
         parameters: {
             query?: never;
@@ -981,7 +1091,7 @@ export interface components {
             health: components["schemas"]["HealthSpec"];
             desiredState: "running" | "stopped";
             /** @description Lifecycle status */
-            status: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting";
+            status: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
             containerId: string | null;
             restarts: number;
             consecutiveFailures: number;
@@ -999,6 +1109,10 @@ export interface components {
             startedAt: string | null;
             createdAt: string;
             updatedAt: string;
+            /** @description The revision of the spec it runs (GET /v1/instances/{idOrName}/revisions) */
+            revision: number;
+            /** @description The revision before it; null when never changed */
+            previousRevision: number | null;
         };
         /** Event */
         Event: {
@@ -1221,6 +1335,8 @@ export interface components {
             instances: number;
             /** @description berth's own connection to the node's engine (swarm.nodeEngines), for exec jobs and stats */
             engine: "reachable" | "unreachable" | "not configured";
+            /** @description whether tasks on the node run with no-new-privileges: the Swarm service API cannot set it, the node's dockerd must (--no-new-privileges); measured in a running instance there, unknown when none runs, null without a node engine */
+            noNewPrivileges?: "enforced" | "off" | "unknown" | (never | null);
         };
         /** Tenant */
         Tenant: {
@@ -1256,6 +1372,115 @@ export interface components {
                 memoryBytes: number;
                 jobs: number;
             };
+        };
+        /** Revision */
+        Revision: {
+            instanceId: string;
+            revision: number;
+            tenant: string;
+            spec: {
+                image: string;
+                command: string[] | null;
+                env: {
+                    [key: string]: string;
+                };
+                /** @description Names only; values are never returned */
+                secretNames: string[];
+                plan: string;
+                port: number;
+                health: components["schemas"]["HealthSpec"];
+            };
+            /** @description Fields changed against the revision it was made from */
+            changed: string[];
+            /** @description Who made it (token name; berth for revision 1 of instances older than revisions) */
+            actor: string;
+            reason: string | null;
+            createdAt: string;
+            current: boolean;
+        };
+        /** Upgrade */
+        Upgrade: {
+            id: string;
+            instanceId: string;
+            tenant: string;
+            rolloutId: string | null;
+            kind: "upgrade" | "rollback";
+            fromRevision: number;
+            toRevision: number;
+            status: "pending" | "running" | "succeeded" | "rolled-back" | "failed" | "paused" | "cancelled";
+            phase: "pending" | "created" | "switched" | "committed";
+            oldContainerId: string | null;
+            newContainerId: string | null;
+            healthTimeoutSeconds: number;
+            failureAction: string;
+            actor: string;
+            message: string | null;
+            /** @description Old container stopped → new container first healthy */
+            downtimeMs: number | null;
+            createdAt: string;
+            startedAt: string | null;
+            endedAt: string | null;
+        };
+        /** Rollout */
+        Rollout: {
+            id: string;
+            /** @description The tenant whose token made it; null: an admin */
+            tenant: string | null;
+            selector: {
+                tenant?: string;
+                plan?: string;
+                instances?: string[];
+            };
+            patch: {
+                /** @description A local image; berth never pulls or builds */
+                image?: string;
+                /** @description argv array (never run through a shell), or null for the image's own command */
+                command?: unknown;
+                /** @description Plain environment, merged key by key */
+                env?: {
+                    [key: string]: unknown;
+                };
+                plan?: string;
+                /** @description Container port the agent listens on */
+                port?: number;
+                health?: {
+                    path?: string;
+                    intervalSeconds?: number;
+                    timeoutSeconds?: number;
+                    failureThreshold?: number;
+                    successThreshold?: number;
+                    startPeriodSeconds?: number;
+                    /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                    services?: string[];
+                };
+                secretNames?: string[];
+                secretsRemoved?: string[];
+            };
+            maxParallel: number;
+            maxFailures: number;
+            healthTimeoutSeconds: number;
+            failureAction: string;
+            status: "running" | "paused" | "cancelled" | "succeeded" | "failed";
+            message: string | null;
+            actor: string;
+            createdAt: string;
+            updatedAt: string;
+            counts: {
+                [key: string]: number;
+            };
+            /** @description Per-instance outcome (GET /v1/rollouts/{id}; empty in the list) */
+            items: {
+                instanceId: string;
+                instance: string;
+                tenant: string;
+                position: number;
+                status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+                upgradeId: string | null;
+                revision: number | null;
+                message: string | null;
+                startedAt: string | null;
+                endedAt: string | null;
+            }[];
         };
         /** Snapshot */
         Snapshot: {
@@ -1969,7 +2194,7 @@ export interface operations {
             query?: {
                 tenant?: string;
                 /** @description Lifecycle status */
-                status?: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting";
+                status?: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
                 plan?: string;
                 limit?: number;
                 offset?: number;
@@ -2306,6 +2531,164 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchInstancesByIdOrName: {
+        parameters: {
+            query?: {
+                /** @description Answer once the rollout has ended (or the timeout passed) */
+                wait?: boolean;
+                /** @description Seconds to wait with wait=true */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A local image; berth never pulls or builds */
+                    image?: string;
+                    /** @description argv array (never run through a shell), or null for the image's own command */
+                    command?: unknown;
+                    /** @description Plain environment, merged key by key */
+                    env?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Secrets, merged key by key; stored encrypted and never returned */
+                    secrets?: {
+                        [key: string]: unknown;
+                    };
+                    plan?: string;
+                    /** @description Container port the agent listens on */
+                    port?: number;
+                    health?: {
+                        path?: string;
+                        intervalSeconds?: number;
+                        timeoutSeconds?: number;
+                        failureThreshold?: number;
+                        successThreshold?: number;
+                        startPeriodSeconds?: number;
+                        /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                        services?: string[];
+                    };
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                    /** @description Recorded with the revision */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4859,6 +5242,558 @@ export interface operations {
             };
             /** @description Default Response */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInstancesByIdOrNameRevisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Revision"][];
+                        total: number;
+                        current: number;
+                        previous: number | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInstancesByIdOrNameUpgrades: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Upgrade"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postInstancesByIdOrNameRollback: {
+        parameters: {
+            query?: {
+                /** @description Answer once the rollout has ended (or the timeout passed) */
+                wait?: boolean;
+                /** @description Seconds to wait with wait=true */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The revision to go back to; default the previous one */
+                    revision?: number;
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRollouts: {
+        parameters: {
+            query?: {
+                status?: "running" | "paused" | "cancelled" | "succeeded" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Rollout"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRollouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Exactly one of tenant, plan, instances (fixed when the rollout is made) */
+                    selector: {
+                        tenant?: string;
+                        plan?: string;
+                        instances?: string[];
+                    };
+                    /** @description Any subset of the spec; unnamed fields stay */
+                    patch: {
+                        /** @description A local image; berth never pulls or builds */
+                        image?: string;
+                        /** @description argv array (never run through a shell), or null for the image's own command */
+                        command?: unknown;
+                        /** @description Plain environment, merged key by key */
+                        env?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Secrets, merged key by key; stored encrypted and never returned */
+                        secrets?: {
+                            [key: string]: unknown;
+                        };
+                        plan?: string;
+                        /** @description Container port the agent listens on */
+                        port?: number;
+                        health?: {
+                            path?: string;
+                            intervalSeconds?: number;
+                            timeoutSeconds?: number;
+                            failureThreshold?: number;
+                            successThreshold?: number;
+                            startPeriodSeconds?: number;
+                            /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                            services?: string[];
+                        };
+                    };
+                    /**
+                     * @description Instances moved at once
+                     * @default 1
+                     */
+                    maxParallel?: number;
+                    /**
+                     * @description The rollout stops when more than this many fail
+                     * @default 0
+                     */
+                    maxFailures?: number;
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRolloutsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRolloutsByIdActions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: "pause" | "resume" | "cancel";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
