@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, rawFetch, toApiError, type Instance } from '../api/client';
+import { ApiError, type Instance } from '../api/client';
+import { FleetPager } from './fleet-pages';
 
 export interface FleetPerf {
   /** ms from page start to the first rendered list. */
   firstRenderMs?: number;
-  /** One entry per poll: HTTP status, bytes of body, ms from request to rendered (or to the 304), ms from parsed body to rendered. */
-  polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number }>;
+  /** One entry per poll: 200 (something changed) or 304 (every page unchanged), bytes of body, ms from request to rendered (or to the 304), ms from parsed body to rendered, pages read. */
+  polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number; pages?: number }>;
 }
 
 declare global { interface Window { __berthFleetPerf?: FleetPerf } }
@@ -19,27 +20,24 @@ const INTERVAL_MS = 2000;
 export function useFleet(): { items: Instance[] | null; error: string | null; rendered: () => void } {
   const [items, setItems] = useState<Instance[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const pending = useRef<{ start: number; parsed: number; status: number; bytes: number } | null>(null);
+  const pending = useRef<{ start: number; parsed: number; status: number; bytes: number; pages: number } | null>(null);
   const perf = useRef<FleetPerf>({ polls: [] });
 
   useEffect(() => {
     window.__berthFleetPerf = perf.current;
-    let etag: string | null = null;
+    const pager = new FleetPager();
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async (): Promise<void> => {
       const start = performance.now();
       try {
-        const res = await rawFetch('/v1/instances?limit=1000', { headers: etag ? { 'if-none-match': etag } : {} });
-        if (res.status === 304) {
-          perf.current.polls.push({ status: 304, bytes: 0, ms: performance.now() - start });
+        const read = await pager.read();
+        if (stopped) return;
+        if (!read.changed) {
+          perf.current.polls.push({ status: 304, bytes: 0, ms: performance.now() - start, pages: read.pages });
         } else {
-          const text = await res.text();
-          const body: unknown = text ? JSON.parse(text) : null;
-          if (!res.ok) throw toApiError(res.status, body);
-          etag = res.headers.get('etag');
-          pending.current = { start, parsed: performance.now(), status: res.status, bytes: text.length };
-          setItems((body as { items: Instance[] }).items);
+          pending.current = { start, parsed: performance.now(), status: 200, bytes: read.bytes, pages: read.pages };
+          setItems(read.items);
         }
         setError(null);
       } catch (e) {
@@ -58,7 +56,7 @@ export function useFleet(): { items: Instance[] | null; error: string | null; re
     pending.current = null;
     const now = performance.now();
     perf.current.firstRenderMs ??= now;
-    perf.current.polls.push({ status: p.status, bytes: p.bytes, ms: now - p.start, renderMs: now - p.parsed });
+    perf.current.polls.push({ status: p.status, bytes: p.bytes, ms: now - p.start, renderMs: now - p.parsed, pages: p.pages });
   };
   return { items, error, rendered };
 }
