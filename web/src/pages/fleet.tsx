@@ -79,7 +79,7 @@ export function FleetPage({ session }: { session: Session }) {
       ) : (
         <>
           <div class="filters" role="search">
-            <label for="search">Search<input id="search" type="search" placeholder="name or tenant" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} /></label>
+            <label for="search">Search<input id="search" type="search" placeholder={showNode ? 'name, tenant or node' : 'name or tenant'} value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} /></label>
             {!session.tenant && <Select id="f-tenant" label="Tenant" value={tenant} options={tenants} onChange={setTenant} />}
             <Select id="f-status" label="Status" value={status} options={STATUSES} onChange={setStatus} />
             <Select id="f-plan" label="Plan" value={plan} options={plans} onChange={setPlan} />
