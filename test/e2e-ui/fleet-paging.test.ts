@@ -33,7 +33,8 @@ describe('fleet view past 1,000 instances (paging) and the node column', () => {
 
   async function signedIn(): Promise<WatchedPage & { requests: string[] }> {
     const w = await openPage(browser);
-    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)})`);
+    // Paging is the polling path's (the stream sends the whole fleet itself).
+    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)}); sessionStorage.setItem('berth.live', 'poll')`);
     const requests: string[] = [];
     w.page.on('request', (r) => { if (r.url().includes('/v1/instances')) requests.push(new URL(r.url()).pathname + new URL(r.url()).search); });
     return { ...w, requests };

@@ -115,7 +115,7 @@ const FleetRow = memo(({ i, now, showNode }: { i: Instance; now: number; showNod
     <td><StatusBadge status={i.status} /></td>
     <td class="health">{i.lastCheckAt ? <>{i.lastCheckOk ? 'ok' : 'failing'} · {ago(i.lastCheckAt, now)}{i.lastCheckLatencyMs !== null ? ` · ${Math.round(i.lastCheckLatencyMs)} ms` : ''}</> : 'not checked'}
       {i.consecutiveFailures > 0 && <span class="bad-text"> · {i.consecutiveFailures} failed</span>}</td>
-    <td>{i.restarts}</td>
+    <td data-col="restarts">{i.restarts}</td>
     <td>{uptime(i, now)}</td>
     <td>{i.url ? <a href={i.url} target="_blank" rel="noreferrer">:{i.hostPort}</a> : '—'}</td>
   </tr>
