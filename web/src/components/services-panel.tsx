@@ -45,7 +45,8 @@ export function ServicesPanel({ instance, name, live }: { instance: string; name
   const [logOf, setLogOf] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!live) return;
+    // A stopped container has no running services to show (and s6 cannot be asked).
+    if (!live) { setItems(null); setError(null); return; }
     let stopped = false;
     const load = async (): Promise<void> => {
       try {
