@@ -26,7 +26,7 @@ const DESCRIPTION = [
   'First `event: snapshot` with `{"items": [Instance…]}` (every instance the token may see), then',
   '`event: changes` with `{"upserts": [Instance…], "removed": [id…]}` whenever instances change, are',
   'created or go away; nothing is sent while nothing changes (a `:` comment line keeps the',
-  'connection alive). berth reads the store once per second for all open streams together, so',
+  'connection alive). berth reads the store once per second (less often when a read is slow) for all open streams together, so',
   'changes made by any berth process on the same database appear. A stream counts against the',
   'followed-stream caps and ends after `streams.maxSeconds`; reconnect to get a fresh snapshot.',
   'With `once=true` the stream ends after the snapshot.',

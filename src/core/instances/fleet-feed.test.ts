@@ -95,6 +95,21 @@ describe('FleetFeed', () => {
     expect(got).toEqual([{ type: 'snapshot', items: [inst('a', 'x')] }]);
   });
 
+  it('a slow read stretches the pause to three times its duration', async () => {
+    const clock = new ManualClock();
+    const feed = new FleetFeed({ clock, intervalMs: 1000, read: async () => { clock.advance(2000); return [inst('a', 'x')]; } });
+    feed.subscribe(() => undefined);
+    // Driven directly: the read moves the clock 2 s (the subscribe's 0 ms timer finds a read running).
+    await feed.tick();
+    expect(feed.reads).toBe(1);
+    clock.advance(5999);
+    await flush();
+    expect(feed.reads).toBe(1);
+    clock.advance(1);
+    await flush();
+    expect(feed.reads).toBe(2);
+  });
+
   it('close ends reading and refuses new listeners', async () => {
     const t = setup([inst('a', 'x')]);
     t.feed.subscribe(() => undefined);

@@ -13,8 +13,13 @@ export interface FleetFeedOptions {
   /** Reads every instance (all tenants); the feed filters nothing itself. */
   read: () => Promise<Instance[]>;
   clock: Clock;
-  /** Time between the end of one read and the start of the next. */
+  /** Time between the end of one read and the start of the next (at least; see slowReadFactor). */
   intervalMs: number;
+  /**
+   * A slow read (a very large fleet, a loaded store) stretches the pause to this many times the
+   * read's duration, so the feed never takes more than about 1/(factor+1) of the time. Default 3.
+   */
+  slowReadFactor?: number;
   /** A read that fails is retried on the next tick; this hears about it. */
   onError?: (error: unknown) => void;
 }
@@ -71,16 +76,19 @@ export class FleetFeed {
   async tick(): Promise<void> {
     if (this.reading || this.listeners.size === 0) return;
     this.reading = true;
+    const started = this.options.clock.now();
+    let pause = this.options.intervalMs;
     try {
       const items = await this.options.read();
       this.reads++;
+      pause = Math.max(pause, (this.options.clock.now() - started) * (this.options.slowReadFactor ?? 3));
       if (this.listeners.size === 0) return;
       this.apply(items);
     } catch (error) {
       this.options.onError?.(error);
     } finally {
       this.reading = false;
-      if (this.listeners.size > 0 && this.timer === null && !this.closed) this.schedule(this.options.intervalMs);
+      if (this.listeners.size > 0 && this.timer === null && !this.closed) this.schedule(pause);
     }
   }
 
