@@ -7,7 +7,7 @@ import { ARTIFACTS, goto, launchBrowser, openPage, watchUntil, type WatchedPage 
 import { seedStoppedInstances } from './seed-instances.js';
 import { syntheticFleet } from './synthetic-fleet.js';
 
-interface FleetPerf { firstRenderMs?: number; polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number; pages?: number }> }
+interface FleetPerf { mode?: string; firstRenderMs?: number; polls: Array<{ status: number; bytes: number; ms: number; renderMs?: number; pages?: number }> }
 
 /**
  * The fleet view past one page of the list: it follows `next` cursors where the API gives them,
@@ -125,6 +125,24 @@ describe('fleet view past 1,000 instances (paging) and the node column', () => {
     expect(w.requests[1]).toBe('/v1/instances');
     // The server's default (100 here) pages through the rest.
     expect(w.requests.filter((r) => r.includes('cursor=')).length).toBeGreaterThanOrEqual(11);
+    expect(await w.page.getByRole('alert').count()).toBe(0);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('uses the stream by default and polls when the stream is refused (the token\'s stream cap)', async () => {
+    const w = await openPage(browser);
+    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)})`);
+    let streamTries = 0;
+    await w.page.route(/\/v1\/events\/stream/, async (route: Route) => {
+      streamTries++;
+      await route.fulfill({ status: 429, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'this token already has 4 followed streams open (at most 4); close one first' } }) });
+    });
+    await serveCursorPages(w, 60, { version: 0, notModified: 0 });
+    await goto(w.page, `${td.url}/ui/`);
+    await watchUntil(() => rows(w), (c) => c === 60, 30_000, '60 rows by polling');
+    expect((await perfOf(w)).mode).toBe('poll');
+    expect(streamTries).toBe(1);
     expect(await w.page.getByRole('alert').count()).toBe(0);
     expect(w.errors).toEqual([]);
     await w.context.close();
