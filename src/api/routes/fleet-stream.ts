@@ -15,6 +15,8 @@ export interface FleetStreamDeps {
   streams?: StreamSlots;
   /** A comment line this often keeps proxies from closing an idle stream. */
   heartbeatMs?: number;
+  /** A client that does not read: past this many unsent bytes its stream is ended (it reconnects for a fresh snapshot). */
+  maxBufferedBytes?: number;
 }
 
 // Module-level schema objects: Fastify caches the compiled serializer per object.
@@ -60,7 +62,15 @@ export function fleetStreamRoutes(deps: FleetStreamDeps) {
       const out = new PassThrough();
       let ended = false;
       let unsubscribe: (() => void) | undefined;
-      const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
+      // The snapshot may be large and is sent at once: the allowance is on top of it.
+      let allowance = deps.maxBufferedBytes ?? 8 * 1024 * 1024;
+      const write = (chunk: string, snapshotChunk = false): void => {
+        if (ended) return;
+        if (snapshotChunk) allowance += Buffer.byteLength(chunk);
+        out.write(chunk);
+        if (out.writableLength + reply.raw.writableLength > allowance) end();
+      };
+      const heartbeat = setInterval(() => write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000);
       heartbeat.unref();
       const end = (): void => {
         if (ended) return;
@@ -76,17 +86,17 @@ export function fleetStreamRoutes(deps: FleetStreamDeps) {
       slot?.expired.addEventListener('abort', end, { once: true });
 
       // The comment sends the headers at once; `retry` tells EventSource clients how long to wait before reconnecting.
-      out.write(': berth fleet stream\nretry: 2000\n\n');
+      write(': berth fleet stream\nretry: 2000\n\n');
       const listener = (m: FleetMessage): void => {
         if (ended) return;
         if (m.type === 'snapshot') {
-          out.write(`event: snapshot\ndata: ${snapshot({ items: m.items.filter(visible) })}\n\n`);
+          write(`event: snapshot\ndata: ${snapshot({ items: m.items.filter(visible) })}\n\n`, true);
           if (once) end();
           return;
         }
         const upserts = m.upserts.filter(visible);
         const removed = m.removed.filter(visible).map((r) => r.id);
-        if (upserts.length > 0 || removed.length > 0) out.write(`event: changes\ndata: ${changes({ upserts, removed })}\n\n`);
+        if (upserts.length > 0 || removed.length > 0) write(`event: changes\ndata: ${changes({ upserts, removed })}\n\n`);
       };
       // The snapshot may arrive inside subscribe (and, with once, end the stream there).
       let off: () => void;
