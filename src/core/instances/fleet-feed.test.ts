@@ -95,6 +95,28 @@ describe('FleetFeed', () => {
     expect(got).toEqual([{ type: 'snapshot', items: [inst('a', 'x')] }]);
   });
 
+  it('listeners that come and go within an interval share one read (once=true cannot force a read each)', async () => {
+    const t = setup([inst('a', 'x')]);
+    const snapshots: FleetMessage[] = [];
+    const once = async (): Promise<void> => {
+      let off = (): void => undefined;
+      off = t.feed.subscribe((m) => { snapshots.push(m); off(); });
+      t.clock.advance(0);
+      await flush();
+      off();
+    };
+    for (let i = 0; i < 20; i++) {
+      await once();
+      t.clock.advance(40);
+    }
+    // 20 listeners over 800 ms: one read, every one served.
+    expect(snapshots).toHaveLength(20);
+    expect(t.feed.reads).toBe(1);
+    t.clock.advance(1000);
+    await once();
+    expect(t.feed.reads).toBe(2);
+  });
+
   it('a slow read stretches the pause to three times its duration', async () => {
     const clock = new ManualClock();
     const feed = new FleetFeed({ clock, intervalMs: 1000, read: async () => { clock.advance(2000); return [inst('a', 'x')]; } });

@@ -38,6 +38,8 @@ export class FleetFeed {
   /** Listeners that joined before the first read of this run: they get the snapshot it makes. */
   private readonly waiting = new Set<FleetListener>();
   private known: Map<string, Known> | null = null;
+  /** When the last read ended, and the pause it asked for: no read starts before both have passed. */
+  private nextReadAt = 0;
   private timer: TimerHandle | null = null;
   private reading = false;
   private closed = false;
@@ -54,9 +56,13 @@ export class FleetFeed {
   subscribe(listener: FleetListener): () => void {
     if (this.closed) throw new BerthError('NOT_READY', 'the fleet feed is closed: berth is shutting down');
     this.listeners.add(listener);
+    // A copy from a read within the last interval is current enough (also after everyone left:
+    // many short-lived listeners, e.g. once=true, cost at most one read an interval).
+    const now = this.options.clock.now();
+    if (this.known && !this.reading && this.timer === null && now >= this.nextReadAt) this.known = null;
     if (this.known) listener({ type: 'snapshot', items: [...this.known.values()].map((k) => k.instance) });
     else this.waiting.add(listener);
-    if (!this.reading && this.timer === null) this.schedule(0);
+    if (!this.reading && this.timer === null) this.schedule(Math.max(0, this.nextReadAt - now));
     return () => {
       this.listeners.delete(listener);
       this.waiting.delete(listener);
@@ -82,6 +88,7 @@ export class FleetFeed {
       const items = await this.options.read();
       this.reads++;
       pause = Math.max(pause, (this.options.clock.now() - started) * (this.options.slowReadFactor ?? 3));
+      this.nextReadAt = this.options.clock.now() + pause;
       if (this.listeners.size === 0) return;
       this.apply(items);
     } catch (error) {
@@ -121,11 +128,11 @@ export class FleetFeed {
     this.timer.unref?.();
   }
 
-  /** No one listens: stop reading and drop the copy, which would be stale by the next subscriber. */
+  /** No one listens: stop reading. The copy stays until the next read would be due (see subscribe). */
   private idle(): void {
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.known = null;
+    if (this.closed) this.known = null;
   }
 }
 
