@@ -18,11 +18,16 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard's sources: Vite bundles them into dist/web, served at /ui/. The generated API types
+# (web/src/api/schema.d.ts) are committed and only matter to the typecheck, so Vite alone builds it.
+COPY web ./web
 # Compile; keep production dependencies only. berth serves just one file of redoc (its
 # self-contained browser bundle), so redoc's ~40 MB dependency tree (react, core-js, ...) is
 # pruned and the bundle kept. Also dropped: the addon's objects, static library and C sources,
 # type declarations, markdown, and source maps unless SOURCEMAPS=true.
 RUN npx tsc -p tsconfig.build.json --sourceMap "${SOURCEMAPS}" \
+ && npx vite build --config web/vite.config.ts --logLevel warn \
+ && test -f dist/web/index.html \
  && cp -a node_modules/redoc /tmp/redoc \
  && npm pkg delete dependencies.redoc \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
@@ -66,6 +71,7 @@ WORKDIR /app
 COPY package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/web ./dist/web
 COPY images/berth/healthcheck.mjs ./healthcheck.mjs
 COPY images/berth/berth.yml /etc/berth/berth.yml
 ENV NODE_ENV=production \

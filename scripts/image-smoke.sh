@@ -68,6 +68,16 @@ uid="$("$engine" exec "$name" id -u)"
 "$engine" exec "$name" sh -c 'touch /app/x' 2>/dev/null && fail "could write to /app"
 log "non-root (user $user, uid $uid), read-only root file system"
 
+# The dashboard is built into the image: /ui/ answers 200 with its page, and its hashed assets
+# are served with a year of caching.
+ui="$(curl -sS --max-time 10 "http://127.0.0.1:$port/ui/")" || fail "GET /ui/ failed"
+echo "$ui" | grep -q '<div id="app">' || fail "GET /ui/ did not answer the dashboard: $(echo "$ui" | head -c 200)"
+asset="$(echo "$ui" | grep -o 'assets/[^"]*\.js' | head -n 1)"
+[ -n "$asset" ] || fail "the dashboard page names no script asset"
+curl -sS --max-time 10 -D - -o /dev/null "http://127.0.0.1:$port/ui/$asset" | grep -qi '^cache-control: public, max-age=31536000, immutable' \
+  || fail "GET /ui/$asset did not answer with long-lived caching"
+log "dashboard served at /ui/ (script $asset, cached immutable)"
+
 token="$("$engine" exec "$name" cat /data/admin.token)"
 api() { curl -sS --max-time 90 -H "Authorization: Bearer $token" "$@"; }
 base="http://127.0.0.1:$port"

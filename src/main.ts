@@ -18,6 +18,8 @@ import { ServiceHealth } from './core/supervision/service-health.js';
 import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
+import { fleetStreamRoutes } from './api/routes/fleet-stream.js';
+import { FleetFeed, wholeFleet } from './core/instances/fleet-feed.js';
 import { createInstances } from './core/instances/create-instances.js';
 import type { InstanceService } from './core/instances/instance-service.js';
 import { loadOrCreateSecretKey, SecretBox } from './core/secrets/secret-box.js';
@@ -310,13 +312,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const service of services) await phase(logger, service.name, () => service.start());
 
   // Phase: HTTP. (supervision: s6 services inside containers, through the Engine API only.)
+  const streams = new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds });
+  // The dashboard's live fleet: one store read a second for every open stream together.
+  const fleetFeed = new FleetFeed({
+    read: wholeFleet(instances.service), clock, intervalMs: 1000,
+    onError: (error) => logger.warn({ reason: describeError(error) }, 'fleet stream read failed'),
+  });
   const routes: RouteModule[] = [
     systemRoutes({ version, startedAt, now: () => clock.now(), health, store, metrics, isReady: () => ready, cluster: () => leaderLoops.status() }),
     tokenRoutes(tokens!),
     dockerRoutes(runtime, runtimeStatus),
-    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams: new StreamSlots({ perToken: config.streams.maxPerToken, total: config.streams.maxTotal, maxSeconds: config.streams.maxSeconds }) }),
+    instanceRoutes({ instances: instances.service, events: events!, runtime, status: runtimeStatus, secretsOf: instanceSecretValues(instances.repo, secretBox!), streams }),
     planRoutes(instances.plans, config.defaultPlan),
     eventRoutes(events!, instances.service),
+    fleetStreamRoutes({ feed: fleetFeed, streams }),
     jobRoutes(scheduling.jobs, scheduling.scheduler),
     uiSessionRoutes({ tokens: tokens!, now: () => clock.now() }),
     imageRoutes(config.runtime.defaultImage, config.runtime.allowedImages),

@@ -28,7 +28,7 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
 
   /** Serves the list; `state.version` changes the content (and the ETag). */
   async function serveFleet(w: WatchedPage, n: number, state: { version: number; served: number; notModified: number }): Promise<void> {
-    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)})`);
+    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)}); sessionStorage.setItem('berth.live', 'poll')`);
     await w.page.route(/\/v1\/instances\?/, async (route: Route) => {
       const etag = `W/"syn-${n}-${state.version}"`;
       if (route.request().headers()['if-none-match'] === etag) {
@@ -155,7 +155,7 @@ describe('fleet view at scale (synthetic /v1/instances answers)', () => {
     const notModified = await time({ ...auth, 'if-none-match': etag! }, 304);
 
     const w = await openPage(browser);
-    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)})`);
+    await w.context.addInitScript(`sessionStorage.setItem('berth.token', ${JSON.stringify(td.token)}); sessionStorage.setItem('berth.live', 'poll')`);
     await goto(w.page, `${td.url}/ui/`);
     await watchUntil(() => w.page.locator('tbody tr').count(), (c) => c === 500, 60_000, '500 real rows');
     await watchUntil(async () => (await perfOf(w)).polls.filter((p) => p.status === 304).length, (c) => c >= 2, 30_000, 'two 304 polls');

@@ -97,6 +97,8 @@ function cases(): Record<string, Case> {
     'GET /v1/rollouts': { shared: true, make: fixed('/v1/rollouts') },
     'GET /v1/rollouts/:id': { make: async () => ({ path: `/v1/rollouts/${rolloutA}` }) },
     'POST /v1/rollouts/:id/actions': { make: async () => ({ path: `/v1/rollouts/${rolloutA}/actions`, body: { action: 'pause' } }) },
+    // The live fleet (SSE): every token gets its own tenant's snapshot; once=true ends the stream after it.
+    'GET /v1/events/stream': { shared: true, make: fixed('/v1/events/stream?once=true') },
     // The other tenant names an instance it cannot see: 400 naming target.instance (as for a missing one).
     'POST /v1/jobs': { refused: [400, 403, 404], make: async () => ({ path: '/v1/jobs', body: { name: unique('mx-j'), schedule: '0 0 1 1 *', target: { instance: instanceA.name }, action: { type: 'restart' } } }) },
     'GET /v1/jobs': { shared: true, make: fixed('/v1/jobs') },

@@ -9,6 +9,7 @@ export type JobRun = components['schemas']['JobRun'];
 export type Token = components['schemas']['Token'];
 export type Session = components['schemas']['Session'];
 export type Orphans = components['schemas']['Orphans'];
+export type Service = components['schemas']['Service'];
 export type InstanceStatus = Instance['status'];
 
 export interface ApiErrorBody { error?: { code?: string; message?: string; field?: string } }

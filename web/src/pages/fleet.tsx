@@ -39,6 +39,8 @@ export function FleetPage({ session }: { session: Session }) {
   const all = items ?? [];
   const tenants = useMemo(() => [...new Set(all.map((i) => i.tenant))].sort(), [items]);
   const plans = useMemo(() => [...new Set(all.map((i) => i.plan))].sort(), [items]);
+  // The node column exists only where instances run on cluster nodes (the Swarm driver sets it).
+  const showNode = useMemo(() => all.some((i) => i.node), [items]);
   const counts = useMemo(() => {
     const c = new Map<InstanceStatus, number>();
     for (const i of all) c.set(i.status, (c.get(i.status) ?? 0) + 1);
@@ -47,7 +49,7 @@ export function FleetPage({ session }: { session: Session }) {
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
     return all.filter((i) => (!tenant || i.tenant === tenant) && (!status || i.status === status) && (!plan || i.plan === plan)
-      && (!q || i.name.includes(q) || i.tenant.includes(q))).sort(SORTS[sort]);
+      && (!q || i.name.includes(q) || i.tenant.includes(q) || (i.node ?? '').includes(q))).sort(SORTS[sort]);
   }, [items, tenant, status, plan, search, sort]);
   // Relative times move in 5 s steps so unchanged rows are not re-rendered on every poll.
   const now = Math.floor(Date.now() / 5000) * 5000;
@@ -77,7 +79,7 @@ export function FleetPage({ session }: { session: Session }) {
       ) : (
         <>
           <div class="filters" role="search">
-            <label for="search">Search<input id="search" type="search" placeholder="name or tenant" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} /></label>
+            <label for="search">Search<input id="search" type="search" placeholder={showNode ? 'name, tenant or node' : 'name or tenant'} value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} /></label>
             {!session.tenant && <Select id="f-tenant" label="Tenant" value={tenant} options={tenants} onChange={setTenant} />}
             <Select id="f-status" label="Status" value={status} options={STATUSES} onChange={setStatus} />
             <Select id="f-plan" label="Plan" value={plan} options={plans} onChange={setPlan} />
@@ -91,9 +93,9 @@ export function FleetPage({ session }: { session: Session }) {
           <p class="muted" aria-live="polite">{shown.length} of {all.length} shown</p>
           <div class="table-wrap">
             <table class="fleet">
-              <thead><tr><th scope="col">Name</th><th scope="col">Tenant</th><th scope="col">Plan</th><th scope="col">Status</th><th scope="col">Health</th><th scope="col">Restarts</th><th scope="col">Uptime</th><th scope="col">URL</th></tr></thead>
+              <thead><tr><th scope="col">Name</th><th scope="col">Tenant</th><th scope="col">Plan</th>{showNode && <th scope="col">Node</th>}<th scope="col">Status</th><th scope="col">Health</th><th scope="col">Restarts</th><th scope="col">Uptime</th><th scope="col">URL</th></tr></thead>
               <tbody>
-                {shown.map((i) => <FleetRow key={i.id} i={i} now={now} />)}
+                {shown.map((i) => <FleetRow key={i.id} i={i} now={now} showNode={showNode} />)}
               </tbody>
             </table>
           </div>
@@ -104,17 +106,18 @@ export function FleetPage({ session }: { session: Session }) {
 }
 
 /** One row; skipped on re-render unless what it shows changed. */
-const FleetRow = memo(({ i, now }: { i: Instance; now: number }) => (
+const FleetRow = memo(({ i, now, showNode }: { i: Instance; now: number; showNode: boolean }) => (
   <tr data-instance={i.name} class={ATTENTION.has(i.status) ? 'attention' : undefined}>
     <th scope="row"><a href={`#/instances/${encodeURIComponent(i.name)}`}>{i.name}</a></th>
     <td>{i.tenant}</td>
     <td>{i.plan}</td>
+    {showNode && <td data-col="node">{i.node ?? '—'}</td>}
     <td><StatusBadge status={i.status} /></td>
     <td class="health">{i.lastCheckAt ? <>{i.lastCheckOk ? 'ok' : 'failing'} · {ago(i.lastCheckAt, now)}{i.lastCheckLatencyMs !== null ? ` · ${Math.round(i.lastCheckLatencyMs)} ms` : ''}</> : 'not checked'}
       {i.consecutiveFailures > 0 && <span class="bad-text"> · {i.consecutiveFailures} failed</span>}</td>
-    <td>{i.restarts}</td>
+    <td data-col="restarts">{i.restarts}</td>
     <td>{uptime(i, now)}</td>
     <td>{i.url ? <a href={i.url} target="_blank" rel="noreferrer">:{i.hostPort}</a> : '—'}</td>
   </tr>
-), (a, b) => a.now === b.now && a.i.updatedAt === b.i.updatedAt && a.i.status === b.i.status && a.i.lastCheckAt === b.i.lastCheckAt
+), (a, b) => a.now === b.now && a.showNode === b.showNode && a.i.node === b.i.node && a.i.updatedAt === b.i.updatedAt && a.i.status === b.i.status && a.i.lastCheckAt === b.i.lastCheckAt
   && a.i.restarts === b.i.restarts && a.i.consecutiveFailures === b.i.consecutiveFailures && a.i.hostPort === b.i.hostPort);

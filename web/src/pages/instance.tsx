@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, must, type Instance, type InstanceEvent, type Job, type Plan } from '../api/client';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { LogsPanel } from '../components/logs-panel';
+import { ServicesPanel } from '../components/services-panel';
 import { StatsChart } from '../components/stats-chart';
 import { StatusBadge } from '../components/status-badge';
 import { navigate } from '../router';
@@ -104,6 +105,7 @@ export function InstancePage({ idOrName }: { idOrName: string }) {
           <h2 id="spec-title">Spec</h2>
           <dl>
             <dt>Tenant</dt><dd>{i.tenant}</dd>
+            {i.node ? <><dt>Node</dt><dd data-testid="node">{i.node}</dd></> : null}
             <dt>Image</dt><dd><code>{i.image}</code></dd>
             <dt>Command</dt><dd>{i.command ? <code>{i.command.join(' ')}</code> : 'image default'}</dd>
             <dt>Port</dt><dd>{i.port} → {i.url ? <a href={i.url} target="_blank" rel="noreferrer">{i.url}</a> : '—'}</dd>
@@ -126,6 +128,7 @@ export function InstancePage({ idOrName }: { idOrName: string }) {
         </section>
       </div>
       <StatsChart instance={i.id} live={live} />
+      <ServicesPanel instance={i.id} name={i.name} live={live} />
       <LogsPanel instance={i.id} />
       <section class="card" aria-labelledby="events-title">
         <h2 id="events-title">Events</h2>
