@@ -8,6 +8,7 @@ import type { EventLog } from '../core/events/event-log.js';
 import { JobService } from '../core/jobs/job-service.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { InstancesRepo } from '../store/repositories/instances-repo.js';
+import { JobAdmission } from '../store/repositories/job-admission.js';
 import { JobsRepo } from '../store/repositories/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import { disableJobsOfDeletedInstances } from './disable-orphaned-jobs.js';
@@ -48,7 +49,7 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
   const jobs = new JobService(repo, targets, clock, {
     defaultTimeoutSeconds: config.scheduler.defaultTimeoutSeconds,
     plans: Object.keys(config.plans),
-  }, deps.quota);
+  }, deps.quota, new JobAdmission(deps.store.db, deps.store.dialect));
   const runner = new JobRunner({ repo, targets, events: deps.events, clock, logger, metrics, outputLimitBytes: config.scheduler.outputLimitBytes });
   const pollMs = config.scheduler.pollSeconds * 1000;
   const scheduler = new Scheduler({

@@ -27,7 +27,12 @@ export class JobService {
     private readonly clock: Clock,
     private readonly limits: SpecLimits,
     /** The tenant's job quota (maxJobs, minJobIntervalSeconds), when the daemon has one. */
-    private readonly quota?: { checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void> },
+    private readonly quota?: {
+      checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void>;
+      prepareJob?(tenant: string, schedule: string, timezone: string): Promise<(jobs: number) => void>;
+    },
+    /** Inserts a job with its tenant's maxJobs check in one serialized transaction. */
+    private readonly admission?: { insert(row: JobRow, check?: (jobs: number) => void): Promise<void> },
   ) {}
 
   /** Called after every change, so a scheduler in this process wakes without waiting for its poll. */
@@ -42,7 +47,11 @@ export class JobService {
     const tenant = await this.tenantOf(spec, principal);
     const existing = await this.repo.findByIdOrName(spec.name);
     if (existing) return { job: this.sameOrConflict(existing, spec, principal), created: false };
-    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, true);
+    let admit: ((jobs: number) => void) | undefined;
+    if (tenant !== null && this.quota) {
+      if (this.quota.prepareJob && this.admission) admit = await this.quota.prepareJob(tenant, spec.schedule, spec.timezone);
+      else await this.quota.checkJob(tenant, spec.schedule, spec.timezone, true);
+    }
     const now = this.clock.now();
     const row: JobRow = {
       id: newId('job_', now),
@@ -52,8 +61,10 @@ export class JobService {
       created_at: iso(now),
     };
     try {
-      await this.repo.insert(row);
+      if (this.admission) await this.admission.insert(row, admit);
+      else await this.repo.insert(row);
     } catch (error) {
+      if (error instanceof BerthError && error.code === 'QUOTA_EXCEEDED') throw error;
       // Lost a race on the unique name: answer as if we had come second.
       const winner = await this.repo.findByIdOrName(spec.name);
       if (winner) return { job: this.sameOrConflict(winner, spec, principal), created: false };
