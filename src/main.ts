@@ -14,6 +14,7 @@ import { dockerRoutes } from './api/routes/docker.js';
 import { instanceRoutes } from './api/routes/instances.js';
 import { serviceRoutes } from './api/routes/services.js';
 import { ServiceHealth } from './core/supervision/service-health.js';
+import { ServiceWatch } from './core/supervision/service-watch.js';
 import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
@@ -196,8 +197,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     webhooks: config.alerts.webhooks, clock, logger: logger.child({ component: 'alerts' }),
     onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
   });
-  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
-  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
+  const supervision = new SupervisionService({
+    runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock,
+    config: { ...config.supervision, planScanDir: (plan) => instances.plans.get(plan)?.scanDir },
+  });
+  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock, (i) => supervision.preferredScanDir(i));
+  const serviceWatch = new ServiceWatch({
+    instances: async () => (await instances.repo.listAll()).map((r) => ({
+      id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.container_id, status: r.status, health: r.health, scanDir: r.scan_dir ?? null,
+    })),
+    locator: supervision.locator, preferredScanDir: (i) => supervision.preferredScanDir(i), events: events!, clock,
+    logger: logger.child({ component: 'service-watch' }), intervalMs: config.supervision.watchIntervalSeconds * 1000, concurrency: config.supervision.watchConcurrency,
+  });
+  supervision.onAction((id, service, state) => serviceWatch.note(id, service, state));
   const monitor = new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
     config, repo: monitorRepo, runtime, runtimeStatus, events: events!, alerts, metrics: monitorMetrics, engine, clock, logger: logger.child({ component: 'monitor' }),
@@ -208,6 +220,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     reconciler.setExitHandler(monitor.exitHandler);
     monitor.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
     services.push({ name: 'alerts', start: async () => undefined, stop: () => alerts.stop() }, monitor);
+    if (config.supervision.watchIntervalSeconds > 0) services.push({ name: 'service-watch', start: () => serviceWatch.start(), stop: () => serviceWatch.stop() });
   }
   // Plan disk: measured and alerted on (enforced too where the storage driver can).
   const diskWatch = new DiskWatch({

@@ -126,6 +126,14 @@ export interface ReadPathOptions {
   maxEntries?: number;
 }
 
+/** What the engine says of one path inside a container (see RuntimeDriver.statPath). */
+export interface PathStat {
+  size: number;
+  /** The engine's modification time (RFC 3339, nanoseconds where the filesystem keeps them). */
+  mtime: string;
+  directory: boolean;
+}
+
 export interface NetworkSpec {
   name: string;
   /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
@@ -190,6 +198,8 @@ export interface RuntimeDriver {
    * without it cannot supervise services inside containers.
    */
   readPath?(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined>;
+  /** Stats one path inside a container (no contents, far cheaper than readPath); undefined when missing. Optional. */
+  statPath?(id: string, path: string): Promise<PathStat | undefined>;
 
   ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
   removeNetwork(name: string): Promise<void>;

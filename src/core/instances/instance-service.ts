@@ -123,6 +123,7 @@ export class InstanceService {
       secret_names: JSON.stringify(secretNames),
       container_port: spec.port,
       health: JSON.stringify(spec.health),
+      scan_dir: spec.scanDir ?? null,
       spec_hash: hash,
       desired_state: 'running',
       status: 'creating' as const,

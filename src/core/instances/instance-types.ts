@@ -49,6 +49,8 @@ export interface Instance {
   lastError: string | null;
   /** The cluster node running it (runtime.driver swarm). */
   node?: string | null;
+  /** s6 scan directory asked for at create (tried first by supervision); null: the plan's, then the defaults. */
+  scanDir: string | null;
   startedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -67,6 +69,8 @@ export interface CreateInstanceInput {
   health?: Partial<HealthSpec>;
   /** Attach a workspace kept by an earlier delete of this tenant (by its id); otherwise a fresh one. */
   workspace?: { from: string };
+  /** s6 scan directory to try first (absolute, no ".."). */
+  scanDir?: string;
 }
 
 /** A validated create request with every default filled in. */
@@ -80,6 +84,8 @@ export interface InstanceSpec {
   secrets: Record<string, string>;
   port: number;
   health: HealthSpec;
+  /** Only when asked for, so specs (and their hashes) without one are unchanged. */
+  scanDir?: string;
 }
 
 /** Who asks: a tenant-scoped caller sees and acts on its own tenant only. */

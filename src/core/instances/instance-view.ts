@@ -32,6 +32,7 @@ export function toInstance(row: InstanceRow, bindAddress: string): Instance {
     backoffMs: row.backoff_ms,
     nextRestartAt: row.next_restart_at,
     lastError: row.last_error,
+    scanDir: row.scan_dir ?? null,
     startedAt: row.started_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

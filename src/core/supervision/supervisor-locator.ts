@@ -1,6 +1,7 @@
 import { BerthError } from '../../common/errors.js';
 import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
 import { readScanDir, type ScannedService } from './s6-scan-dir.js';
+import { ScanDirReader } from './scan-dir-reader.js';
 import type { SupervisionTarget } from './supervision-types.js';
 
 export interface Located {
@@ -27,8 +28,11 @@ const SUMMARY_MAX_AGE_MS = 10_000;
  */
 export class SupervisorLocator {
   private readonly cache = new Map<string, Detection>();
+  private readonly reader: ScanDirReader;
 
-  constructor(private readonly runtime: RuntimeDriver, private readonly scanDirs: readonly string[], private readonly now: () => number) {}
+  constructor(private readonly runtime: RuntimeDriver, private readonly scanDirs: readonly string[], private readonly now: () => number) {
+    this.reader = new ScanDirReader(runtime, now);
+  }
 
   /** `summary`: a read up to a few seconds old will do (counts, not states). */
   async locate(target: SupervisionTarget, summary = false): Promise<Located> {
@@ -45,7 +49,7 @@ export class SupervisorLocator {
       if (summary && cached.last && this.now() - cached.last.at < SUMMARY_MAX_AGE_MS) {
         return { containerId: info.id, engineState: info.state, scanDir: cached.scanDir, services: cached.last.services };
       }
-      const services = await readScanDir(this.runtime, info.id, cached.scanDir, this.now);
+      const services = await this.reader.read(info.id, cached.scanDir);
       if (services && services.length > 0) {
         cached.last = { at: this.now(), services };
         return { containerId: info.id, engineState: info.state, scanDir: cached.scanDir, services };

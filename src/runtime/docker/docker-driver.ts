@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
   ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo,
-  NetworkSpec, PathEntry, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
+  NetworkSpec, PathEntry, PathStat, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
@@ -15,6 +15,7 @@ import { LABELS } from '../labels.js';
 import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 import { readArchive } from './read-archive.js';
+import { statPath } from './stat-path.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -344,6 +345,10 @@ export class DockerDriver implements RuntimeDriver {
 
   readPath(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined> {
     return readArchive(this.docker, this.host, id, path, options);
+  }
+
+  statPath(id: string, path: string): Promise<PathStat | undefined> {
+    return statPath(this.docker, this.host, id, path);
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
