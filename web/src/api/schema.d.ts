@@ -900,6 +900,8 @@ export interface components {
             lastError: string | null;
             /** @description The cluster node running it (runtime.driver swarm) */
             node?: string | null;
+            /** @description s6 scan directory asked for at create, tried first by supervision (null: the plan's, then supervision.scanDirs) */
+            scanDir?: string | null;
             startedAt: string | null;
             createdAt: string;
             updatedAt: string;
@@ -1941,6 +1943,8 @@ export interface operations {
                         /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
                         services?: string[];
                     };
+                    /** @description s6 scan directory to try first for this instance's services (absolute, no ".."), before the plan's and supervision.scanDirs */
+                    scanDir?: string;
                     /** @description Without it a new instance always gets a fresh, empty workspace */
                     workspace?: {
                         /** @description Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace */
