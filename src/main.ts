@@ -34,6 +34,7 @@ import { TenantQuotas } from './core/tenants/tenant-quotas.js';
 import { resolvePlans } from './core/plans/resolve-plans.js';
 import { TenantsRepo } from './store/repositories/tenants-repo.js';
 import { WorkspaceService } from './core/workspaces/workspace-service.js';
+import { WorkspaceSizes } from './core/workspaces/workspace-sizes.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { EngineLimiter } from './common/engine-limiter.js';
@@ -261,7 +262,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     serviceRoutes({ supervision, runtime, clock }),
     nodeRoutes({ nodes: swarm?.nodes, scope: config.runtime.scope, status: runtimeStatus, events: events! }),
     tenantRoutes(quotas),
-    workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
+    workspaceRoutes(new WorkspaceService({
+      repo: instances.workspaces, runtime, gate: runtimeStatus, events: events!,
+      sizes: new WorkspaceSizes({ ...(runtime.volumeSizes ? { measure: () => runtime.volumeSizes!() } : {}), clock, maxAgeMs: 60_000, waitMs: 5_000 }),
+    })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
   const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit });

@@ -16,6 +16,7 @@ import { registerStatsCommand } from './commands/stats.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUiCommand } from './commands/ui.js';
 import { registerTenantCommands } from './commands/tenants.js';
+import { registerWorkspaceCommands } from './commands/workspaces.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -63,6 +64,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerServiceCommands(program, io);
   registerTokenCommands(program, io);
   registerTenantCommands(program, io);
+  registerWorkspaceCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
   registerNodeCommands(program, io);

@@ -208,6 +208,11 @@ export interface RuntimeDriver {
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** Removes a volume; a missing one is not an error. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * Every volume's size in bytes by name (null where the engine does not say), from the
+   * engine's disk-usage walk: seconds on a big host, so callers cache it. Optional.
+   */
+  volumeSizes?(): Promise<Map<string, number | null>>;
   listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
 
   /**

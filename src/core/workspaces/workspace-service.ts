@@ -3,6 +3,7 @@ import type { RuntimeDriver } from '../../runtime/runtime-driver.js';
 import type { WorkspaceRow, WorkspacesRepo } from '../../store/repositories/workspaces-repo.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Viewer } from '../instances/instance-types.js';
+import type { MeasuredSizes, WorkspaceSizes } from './workspace-sizes.js';
 
 /** A workspace kept by `DELETE /v1/instances/{i}?keepData=true`, as the API shows it. */
 export interface KeptWorkspace {
@@ -14,6 +15,10 @@ export interface KeptWorkspace {
   instanceId: string | null;
   instanceName: string | null;
   keptAt: string;
+  /** Bytes in the volume from the engine's last disk-usage walk; null when not measured (yet). */
+  sizeBytes: number | null;
+  /** When that walk finished; null with no measurement. */
+  sizeMeasuredAt: string | null;
 }
 
 export interface WorkspaceServiceDeps {
@@ -21,6 +26,8 @@ export interface WorkspaceServiceDeps {
   runtime: RuntimeDriver;
   gate: { require(): void };
   events: EventLog;
+  /** Volume sizes, cached (see WorkspaceSizes); absent: sizes are null. */
+  sizes?: WorkspaceSizes;
 }
 
 /** Kept workspaces: listed per tenant, deleted on request, attached only by id (see InstanceService.create). */
@@ -30,11 +37,18 @@ export class WorkspaceService {
   async list(viewer: Viewer, tenant?: string): Promise<{ items: KeptWorkspace[]; total: number }> {
     if (viewer.tenant && tenant && tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${tenant}`);
     const rows = await this.d.repo.list(viewer.tenant ?? tenant);
-    return { items: rows.map(toWorkspace), total: rows.length };
+    const sized = rows.length ? await this.measured() : undefined;
+    return { items: rows.map((r) => toWorkspace(r, sized)), total: rows.length };
   }
 
   async get(id: string, viewer: Viewer): Promise<KeptWorkspace> {
-    return toWorkspace(await this.row(id, viewer));
+    const row = await this.row(id, viewer);
+    return toWorkspace(row, await this.measured());
+  }
+
+  /** Sizes are extra: a failed or slow measurement leaves them null, never fails the listing. */
+  private async measured(): Promise<MeasuredSizes | undefined> {
+    return this.d.sizes?.get().catch(() => undefined);
   }
 
   /** Removes the volume and its record; the data is gone. 409 while something still mounts it. */
@@ -64,6 +78,11 @@ export class WorkspaceService {
   }
 }
 
-function toWorkspace(row: WorkspaceRow): KeptWorkspace {
-  return { id: row.id, tenant: row.tenant, volume: row.volume, instanceId: row.instance_id, instanceName: row.instance_name, keptAt: row.kept_at };
+function toWorkspace(row: WorkspaceRow, sized?: MeasuredSizes): KeptWorkspace {
+  const size = sized?.sizes.get(row.volume);
+  return {
+    id: row.id, tenant: row.tenant, volume: row.volume, instanceId: row.instance_id, instanceName: row.instance_name, keptAt: row.kept_at,
+    sizeBytes: size ?? null,
+    sizeMeasuredAt: size === undefined || size === null || !sized ? null : new Date(sized.at).toISOString(),
+  };
 }

@@ -12,7 +12,7 @@ import { execWithTimeout } from './exec-with-timeout.js';
 import { verifyNetwork } from './verify-network.js';
 import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
 import { LABELS } from '../labels.js';
-import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
+import { measureAllDiskUsage, measureDiskUsage, measureVolumeSizes, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 import { readArchive } from './read-archive.js';
 import { statPath } from './stat-path.js';
@@ -42,6 +42,15 @@ export class DockerDriver implements RuntimeDriver {
       rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
     }
     return rules;
+  }
+
+  /** Every volume's size (bytes; null when unknown), by name, from one engine disk-usage call. */
+  async volumeSizes(): Promise<Map<string, number | null>> {
+    try {
+      return await measureVolumeSizes(this.docker);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Disk use of every container, by id, from one engine disk-usage call. */

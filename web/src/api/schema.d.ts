@@ -1172,6 +1172,10 @@ export interface components {
             instanceId: string | null;
             instanceName: string | null;
             keptAt: string;
+            /** @description Bytes in the volume, from the engine's disk-usage walk (cached up to a minute); null when not measured */
+            sizeBytes: number | null;
+            /** @description When sizeBytes was measured */
+            sizeMeasuredAt: string | null;
         };
         /** Orphans */
         Orphans: {
