@@ -10,8 +10,8 @@ interface Kept {
   readAt: number;
 }
 
-/** A full read at least this often, whatever the stats say (a `down` marker added or removed). */
-const FULL_READ_MS = 30_000;
+/** A full read at least this often, whatever the stats say: a `down` marker added or removed shows within it. */
+const FULL_READ_MS = 300_000;
 const MAX_KEPT = 5000;
 
 /**
@@ -20,7 +20,7 @@ const MAX_KEPT = 5000;
  * read is kept per container with the mtime of every `supervise/status` file (s6-supervise
  * replaces the file on every state change) and of the scan directory (services added or
  * removed); a listing stats those in parallel and reads the archive again only when one
- * changed, or the last full read is over 30 s old. The states are decoded at the time of the
+ * changed, or the last full read is over 5 minutes old. The states are decoded at the time of the
  * listing, so uptimes are current. Drivers without statPath read in full every time.
  */
 export class ScanDirReader {

@@ -44,7 +44,7 @@ export class ServiceWatch {
   private readonly seen = new Map<string, { containerId: string; up: Map<string, { up: boolean; changedAt: number }> }>();
   private timer: ReturnType<Clock['setTimeout']> | undefined;
   private running: Promise<void> | undefined;
-  private stopped = true;
+  private stopped = false;
 
   constructor(private readonly o: ServiceWatchOptions) {}
 
