@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBerth } from '../helpers/cli.js';
 import { testEnv } from '../helpers/env.js';
 import { createInstance, getInstance, until, type ErrorBody } from '../helpers/instances.js';
 import { act, execIn, type Service } from '../helpers/supervision.js';
@@ -58,6 +59,11 @@ describe(`s6 scan directories and the service watch (${testEnv.store})`, () => {
       expect(res.status, `${scanDir}: ${JSON.stringify(res.body)}`).toBe(400);
       expect(res.body.error.message).toContain('scanDir');
     }
+    expect((await getInstance(td, 'bad-dir')).status).toBe(404);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_URL: td.url, BERTH_TOKEN: td.token };
+    const cli = await runBerth(['create', 'watch', '--name', 'bad-dir', '--image', testEnv.s6Image, '--scan-dir', '/run/../etc', '--json'], env);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('scanDir');
     expect((await getInstance(td, 'bad-dir')).status).toBe(404);
   });
 

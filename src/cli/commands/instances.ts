@@ -19,6 +19,7 @@ interface CreateOptions {
   secretFile?: string[];
   port?: number;
   healthPath?: string;
+  scanDir?: string;
   wait?: boolean;
   timeout: number;
   json?: boolean;
@@ -51,6 +52,7 @@ async function create(ctx: CliContext, tenant: string, command: string[], opts: 
   if (Object.keys(secrets).length > 0) body.secrets = secrets;
   if (opts.port !== undefined) body.port = opts.port;
   if (opts.healthPath) body.health = { path: opts.healthPath };
+  if (opts.scanDir) body.scanDir = opts.scanDir;
   const client = ctx.client();
   const created = await client.post<Instance>('/v1/instances', body);
   if (!opts.wait) {
@@ -170,6 +172,7 @@ export function registerInstanceCommands(program: Command, io: CliIo): void {
     .option('--secret-file <KEY=path>', 'secret read from a local file (repeatable)', collect)
     .option('--port <port>', 'port the app listens on inside the container', integer(1, 65535))
     .option('--health-path <path>', 'HTTP path probed for health, e.g. /health')
+    .option('--scan-dir <path>', 's6 scan directory to look in first for its services, e.g. /run/service')
     .option('-w, --wait', 'wait until it is running and healthy, showing its status')
     .option('--timeout <seconds>', 'with --wait: how long to wait', seconds, 120)
     .option('--json', 'print the instance as JSON')
