@@ -25,10 +25,38 @@ const MAX_KEPT = 5000;
  */
 export class ScanDirReader {
   private readonly kept = new Map<string, Kept>();
+  /** One read per container and directory at a time: concurrent listings share it. */
+  private readonly inFlight = new Map<string, Promise<ScannedService[] | undefined>>();
 
   constructor(private readonly runtime: RuntimeDriver, private readonly now: () => number) {}
 
-  async read(containerId: string, scanDir: string): Promise<ScannedService[] | undefined> {
+  read(containerId: string, scanDir: string): Promise<ScannedService[] | undefined> {
+    const key = `${containerId}\0${scanDir}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const read = this.readNow(containerId, scanDir).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, read);
+    return read;
+  }
+
+  /**
+   * Reads in the background so the next listing finds the mtimes it compares against (a
+   * first full read cannot know them: a stat taken after the archive could be of a newer write).
+   */
+  warm(containerId: string, scanDir: string): void {
+    if (!this.runtime.statPath) return;
+    queueMicrotask(() => void this.read(containerId, scanDir).catch(() => undefined));
+  }
+
+  /** A directory found by detection (its services' names known): learn their mtimes in the background. */
+  seed(containerId: string, scanDir: string, names: string[]): void {
+    if (!this.runtime.statPath) return;
+    const placeholder = Buffer.alloc(35);
+    this.kept.set(containerId, { scanDir, dirMtime: null, services: names.map((name) => ({ raw: { name, status: placeholder, down: false }, mtime: null })), readAt: 0 });
+    this.warm(containerId, scanDir);
+  }
+
+  private async readNow(containerId: string, scanDir: string): Promise<ScannedService[] | undefined> {
     const stat = this.runtime.statPath?.bind(this.runtime);
     if (!stat) return (await readScanDirRaw(this.runtime, containerId, scanDir))?.map((r) => decodeService(r, this.now()));
     const kept = this.kept.get(containerId);
@@ -52,9 +80,12 @@ export class ScanDirReader {
       return undefined;
     }
     const seen = new Map(known.map((name, i) => [name, statuses[i]?.mtime ?? null]));
+    const services = raw.map((r) => ({ raw: r, mtime: seen.get(r.name) ?? null }));
     this.kept.delete(containerId);
-    this.kept.set(containerId, { scanDir, dirMtime: dir.mtime, services: raw.map((r) => ({ raw: r, mtime: seen.get(r.name) ?? null })), readAt: this.now() });
+    this.kept.set(containerId, { scanDir, dirMtime: dir.mtime, services, readAt: this.now() });
     if (this.kept.size > MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    // Services seen for the first time: learn their mtimes now rather than on the next listing.
+    if (services.some((s) => s.mtime === null) && known.length === 0) this.warm(containerId, scanDir);
     return raw.map((r) => decodeService(r, this.now()));
   }
 

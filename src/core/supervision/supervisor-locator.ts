@@ -59,6 +59,7 @@ export class SupervisorLocator {
     this.cache.set(info.id, { startedAt: info.startedAt, scanDir: found?.scanDir ?? null, ...(found ? { last: { at: this.now(), services: found.services } } : {}) });
     if (this.cache.size > 5000) this.cache.delete(this.cache.keys().next().value!);
     if (!found) throw noSupervisor(target);
+    this.reader.seed(info.id, found.scanDir, found.services.map((s) => s.name));
     return { containerId: info.id, engineState: info.state, ...found };
   }
 
