@@ -74,6 +74,13 @@ describe(`tenant quotas (${testEnv.store})`, () => {
     expect(listed.body.total).toBe(2);
     expect(listed.body.items.map((j) => j.id).sort()).toEqual(created.map((c) => c.body.id).sort());
     expect((await td.api<TenantView>('GET', '/v1/tenants/jobcrowd')).body.usage.jobs).toBe(2);
+    // Moving a job into the full tenant (a PATCH of its target) is refused the same way.
+    const elsewhere = await td.api<{ id: string }>('POST', '/v1/jobs', { name: 'jobcrowd-mover', schedule: '0 3 * * *', target: { tenant: 'jobelse' }, action: { type: 'restart' } });
+    expect(elsewhere.status).toBe(201);
+    const moved = await td.api<Err>('PATCH', `/v1/jobs/${elsewhere.body.id}`, { target: { tenant: 'jobcrowd' } });
+    expect(moved.status).toBe(403);
+    expect(moved.body.error.details).toEqual({ limit: 'maxJobs', limitValue: 2, usage: 2, request: 1 });
+    expect((await td.api<TenantView>('GET', '/v1/tenants/jobcrowd')).body.usage.jobs).toBe(2);
 
     // The store mechanism itself, with no HTTP spreading the calls out: 20 inserts started in
     // the same tick (10 pooled connections on Postgres) still admit exactly 2.

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreDialect } from '../store-dialect.js';
-import type { JobRow } from './jobs-repo.js';
+import type { JobPatch, JobRow } from './jobs-repo.js';
 
 /**
  * Inserts a job row atomically with its tenant's job count, like InstanceAdmission does for
@@ -21,6 +21,20 @@ export class JobAdmission {
         check(Number(count?.n ?? 0));
       }
       await trx.insertInto('jobs').values(row).execute();
+    });
+  }
+
+  /** Moves a job to another tenant (PATCH of its target): the same check, against the new tenant's count. */
+  async update(id: string, patch: JobPatch, check?: (jobs: number) => void): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const tenant = patch.tenant;
+      if (check && typeof tenant === 'string') {
+        await this.lockTenant(trx, tenant);
+        const count = await trx.selectFrom('jobs').select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('tenant', '=', tenant).where('id', '!=', id).executeTakeFirst();
+        check(Number(count?.n ?? 0));
+      }
+      await trx.updateTable('jobs').set(patch).where('id', '=', id).execute();
     });
   }
 
