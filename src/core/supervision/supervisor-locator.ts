@@ -66,7 +66,14 @@ export class SupervisorLocator {
   /** Tries every candidate at once; the first in order that holds supervised services wins. */
   private async detect(containerId: string, configured: string | null): Promise<{ scanDir: string; services: ScannedService[] } | undefined> {
     if (!this.runtime.readPath) return undefined;
-    const candidates = [...new Set([...(configured ? [configured] : []), ...this.scanDirs])];
+    let candidates = [...new Set([...(configured ? [configured] : []), ...this.scanDirs])];
+    // A stat is ~2 ms where an archive read is ~100 ms: only directories that exist are read
+    // (a container without s6 then costs a few stats, which matters for the service watch).
+    const stat = this.runtime.statPath?.bind(this.runtime);
+    if (stat) {
+      const stats = await Promise.all(candidates.map((dir) => stat(containerId, dir).catch(() => undefined)));
+      candidates = candidates.filter((_, i) => stats[i]?.directory);
+    }
     const results = await Promise.all(candidates.map((dir) => readScanDir(this.runtime, containerId, dir, this.now)));
     for (const [i, services] of results.entries()) {
       if (services && services.length > 0) return { scanDir: candidates[i]!, services };
