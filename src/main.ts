@@ -268,7 +268,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
-  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit });
+  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit, now: () => clock.now() });
   await phase(logger, 'http', async () => {
     await app.listen({ host: config.server.host, port: config.server.port });
   });

@@ -34,6 +34,8 @@ export interface AppDeps {
   routes: RouteModule[];
   /** Per-token rate limits on /v1 (off when absent). */
   rateLimit?: RateLimitSettings;
+  /** The clock for the token-guessing windows; the system clock when absent. */
+  now?: () => number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -91,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerUi(app);
   const rl = deps.rateLimit;
   const guard = rl?.enabled && rl.authFailures
-    ? new AuthFailureGuard({ maxFailures: rl.authFailures, windowMs: (rl.authFailureWindowSeconds ?? 60) * 1000, now: () => Date.now() })
+    ? new AuthFailureGuard({ maxFailures: rl.authFailures, windowMs: (rl.authFailureWindowSeconds ?? 60) * 1000, now: deps.now ?? (() => Date.now()) })
     : undefined;
   installAuth(app, deps.tokens, guard);
   if (deps.rateLimit) await installRateLimits(app, deps.rateLimit);
