@@ -15,6 +15,7 @@ import { dockerRoutes } from './api/routes/docker.js';
 import { instanceRoutes } from './api/routes/instances.js';
 import { serviceRoutes } from './api/routes/services.js';
 import { ServiceHealth } from './core/supervision/service-health.js';
+import { ServiceWatch } from './core/supervision/service-watch.js';
 import { SupervisionService } from './core/supervision/supervision-service.js';
 import { planRoutes } from './api/routes/plans.js';
 import { eventRoutes } from './api/routes/events.js';
@@ -45,6 +46,7 @@ import type { SnapshotService } from './core/snapshots/snapshot-service.js';
 import { SYSTEM_VIEWER } from './core/instances/instance-types.js';
 import { snapshotRoutes } from './api/routes/snapshots.js';
 import { backupRoutes } from './api/routes/backup.js';
+import { WorkspaceSizes } from './core/workspaces/workspace-sizes.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { describeError } from './common/errors.js';
 import { EngineLimiter } from './common/engine-limiter.js';
@@ -228,8 +230,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     webhooks: config.alerts.webhooks, clock, logger: logger.child({ component: 'alerts' }),
     onResult: (event, result) => monitorMetrics.alerts.inc({ event, result }),
   });
-  const supervision = new SupervisionService({ runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock, config: config.supervision });
-  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock);
+  const supervision = new SupervisionService({
+    runtime, gate: runtimeStatus, instances: instances.service, events: events!, clock,
+    config: { ...config.supervision, planScanDir: (plan) => instances.plans.get(plan)?.scanDir },
+  });
+  const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock, (i) => supervision.preferredScanDir(i));
+  const serviceWatch = new ServiceWatch({
+    instances: async () => (await instances.repo.listAll()).map((r) => ({
+      id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.containerId, status: r.status, health: JSON.stringify(r.health), scanDir: r.scanDir,
+    })),
+    locator: supervision.locator, preferredScanDir: (i) => supervision.preferredScanDir(i), events: events!, clock,
+    logger: logger.child({ component: 'service-watch' }), intervalMs: config.supervision.watchIntervalSeconds * 1000, concurrency: config.supervision.watchConcurrency,
+  });
+  supervision.onAction((id, service, state) => serviceWatch.note(id, service, state));
   // One monitor per leadership term; its writes are fenced by the term's token (Postgres).
   const makeMonitor = (term: LeaderTerm | undefined): Monitor => new Monitor({
     serviceCheck: (target) => serviceHealth.check(target),
@@ -274,6 +287,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         reconciler.setExitHandler(m.exitHandler);
         m.setReconcileTrigger(() => reconciler.trigger('runtime event stream reconnected'));
         loops.push(m);
+        // Non-critical s6 services: events only, on the leader like the rest of the watching.
+        if (config.supervision.watchIntervalSeconds > 0) loops.push({ name: 'service-watch', start: () => serviceWatch.start(), stop: () => serviceWatch.stop() });
       }
       // Fleet rollouts advance on the leader only (each item's upgrade runs under the instance's store lock).
       loops.push(upgrades.runner);
@@ -336,10 +351,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     rolloutRoutes(upgrades.rollouts),
     snapshotRoutes(snapshots.service, snapshots.restore),
     backupRoutes({ store, dataDir: config.dataDir, secretKeyFile }),
-    workspaceRoutes(new WorkspaceService({ repo: instances.workspaces, runtime, gate: runtimeStatus, events: events! })),
+    workspaceRoutes(new WorkspaceService({
+      repo: instances.workspaces, runtime, gate: runtimeStatus, events: events!,
+      sizes: new WorkspaceSizes({ ...(runtime.volumeSizes ? { measure: () => runtime.volumeSizes!() } : {}), clock, maxAgeMs: 60_000, waitMs: 5_000 }),
+    })),
     gcRoutes({ repo: instances.repo, workspaces: instances.workspaces, networksRepo: instances.networksRepo, runtime, scope: config.runtime.scope, now: () => clock.now(), status: runtimeStatus, events: events! }),
   ];
-  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit });
+  const app = await buildApp({ logger, tokens: tokens!, metrics, version, bodyLimitBytes: config.server.bodyLimitBytes, routes, rateLimit: config.rateLimit, now: () => clock.now() });
   await phase(logger, 'http', async () => {
     await app.listen({ host: config.server.host, port: config.server.port });
   });

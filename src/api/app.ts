@@ -9,6 +9,7 @@ import { Histogram } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { TokenService } from '../core/tokens/token-service.js';
 import { installAuth } from './auth.js';
+import { AuthFailureGuard } from './auth-failure-guard.js';
 import { acceptEmptyJsonBodies } from './empty-json-body.js';
 import { transformDocument, transformRoute } from './openapi-contract.js';
 import { installErrorHandler } from './error-handler.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   routes: RouteModule[];
   /** Per-token rate limits on /v1 (off when absent). */
   rateLimit?: RateLimitSettings;
+  /** The clock for the token-guessing windows; the system clock when absent. */
+  now?: () => number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -88,7 +91,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await registerUi(app);
-  installAuth(app, deps.tokens);
+  const rl = deps.rateLimit;
+  const guard = rl?.enabled && rl.authFailures
+    ? new AuthFailureGuard({ maxFailures: rl.authFailures, windowMs: (rl.authFailureWindowSeconds ?? 60) * 1000, now: deps.now ?? (() => Date.now()) })
+    : undefined;
+  installAuth(app, deps.tokens, guard);
   if (deps.rateLimit) await installRateLimits(app, deps.rateLimit);
   for (const register of deps.routes) await register(app);
   return app;

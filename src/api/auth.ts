@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { BerthError } from '../common/errors.js';
 import type { Principal, TokenService } from '../core/tokens/token-service.js';
+import type { AuthFailureGuard } from './auth-failure-guard.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,14 +34,27 @@ function isProtected(url: string): boolean {
  * check. Call before any route is registered. Unmatched /v1 paths answer 401 too, so a caller
  * without a token cannot probe which routes exist.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenService): void {
+export function installAuth(app: FastifyInstance, tokens: TokenService, guard?: AuthFailureGuard): void {
   app.decorateRequest('principal', undefined);
-  const check = async (request: FastifyRequest): Promise<void> => {
+  const check = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    request.principal = await tokens.authenticate(match?.[1]);
+    const token = (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+    if (!guard || !token) {
+      request.principal = await tokens.authenticate(token);
+      return;
+    }
+    try {
+      request.principal = await tokens.authenticate(token);
+    } catch (error) {
+      if (!(error instanceof BerthError && error.code === 'UNAUTHORIZED')) throw error;
+      // Blocked already, or this failure is the one over the limit's edge: 429 from the next one on.
+      const blocked = guard.blockedFor(request.ip);
+      if (blocked > 0) throw guessingLimited(reply, blocked);
+      guard.failed(request.ip);
+      throw error;
+    }
   };
-  const authenticate: onRequestHookHandler = async (request) => check(request);
+  const authenticate: onRequestHookHandler = async (request, reply) => check(request, reply);
   const routes: RouteRecord[] = [];
   registered.set(app, routes);
   app.addHook('onRoute', (route) => {
@@ -50,9 +64,17 @@ export function installAuth(app: FastifyInstance, tokens: TokenService): void {
     const own = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [authenticate, ...own];
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     // Only requests that matched no route: matched ones carry the route-level check above.
-    if (request.is404 && isProtected(decodeURIComponentSafe(request.url.split('?')[0] ?? ''))) await check(request);
+    if (request.is404 && isProtected(decodeURIComponentSafe(request.url.split('?')[0] ?? ''))) await check(request, reply);
+  });
+}
+
+function guessingLimited(reply: FastifyReply, blockedMs: number): BerthError {
+  const seconds = Math.max(1, Math.ceil(blockedMs / 1000));
+  void reply.header('retry-after', String(seconds));
+  return new BerthError('RATE_LIMITED', `too many requests with invalid tokens from this address; retry in ${seconds}s`, {
+    details: { retryAfterSeconds: seconds, reason: 'invalid-tokens' },
   });
 }
 

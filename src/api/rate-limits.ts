@@ -8,6 +8,9 @@ export interface RateLimitSettings {
   perMinute: number;
   /** Requests per token per minute over the mutating /v1 routes (POST, PUT, PATCH, DELETE): their own, stricter bucket. */
   mutatingPerMinute: number;
+  /** Requests with an invalid token one client address may make per window before it gets 429s. */
+  authFailures?: number;
+  authFailureWindowSeconds?: number;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

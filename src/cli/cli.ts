@@ -20,6 +20,7 @@ import { registerUiCommand } from './commands/ui.js';
 import { registerTenantCommands } from './commands/tenants.js';
 import { registerUpgradeCommands } from './commands/upgrade.js';
 import { registerRolloutCommands } from './commands/rollout.js';
+import { registerWorkspaceCommands } from './commands/workspaces.js';
 import { InterruptError, processIo, type CliIo } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { makeColors, colorWanted } from './output.js';
@@ -67,6 +68,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerServiceCommands(program, io);
   registerTokenCommands(program, io);
   registerTenantCommands(program, io);
+  registerWorkspaceCommands(program, io);
   registerJobCommands(program, io);
   registerGcCommand(program, io);
   registerBackupCommands(program, io);

@@ -80,6 +80,8 @@ export const PlanSchema = Type.Object({
   snapshots: Type.Optional(PlanSnapshotsSchema),
   /** runtime.driver swarm: where this plan's instances may run, as Swarm constraints (node.labels.gpu==true). */
   placement: Type.Optional(Type.Object({ constraints: Type.Array(Type.String({ minLength: 3 }), { default: [] }) }, { additionalProperties: false })),
+  /** s6 scan directory tried first on this plan's instances (absolute, no ".."), before supervision.scanDirs. */
+  scanDir: Type.Optional(Type.String({ pattern: '^/', maxLength: 255 })),
 }, { additionalProperties: false });
 
 export const MountSchema = Type.Object({
@@ -224,6 +226,9 @@ export const ConfigSchema = Type.Object({
     perMinute: Type.Integer({ default: 1200, minimum: 1 }),
     /** Requests per token per minute over the mutating /v1 routes (POST, PUT, PATCH, DELETE). */
     mutatingPerMinute: Type.Integer({ default: 300, minimum: 1 }),
+    /** Requests with an invalid or unknown token one client address may make per window; then 429 until the window passes. */
+    authFailures: Type.Integer({ default: 20, minimum: 1 }),
+    authFailureWindowSeconds: Type.Integer({ default: 60, minimum: 1 }),
   }, { additionalProperties: false, default: {} }),
   streams: Type.Object({
     /** Followed log streams (follow=true) one token may hold open at once. */
@@ -269,6 +274,10 @@ export const ConfigSchema = Type.Object({
     logDir: Type.String({ default: '/var/log', pattern: '^/' }),
     /** Upper bound for `?timeout=` on service actions. */
     actionTimeoutSeconds: Seconds(30, 1),
+    /** How often the monitor reads every running instance's s6 services (service-down/-up events for the non-critical ones); 0: never. */
+    watchIntervalSeconds: Seconds(30, 0),
+    /** Instances read at once by that watch. */
+    watchConcurrency: Type.Integer({ default: 4, minimum: 1, maximum: 64 }),
     containers: Type.Array(SupervisedContainerSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
   cluster: Type.Object({

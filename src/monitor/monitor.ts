@@ -41,7 +41,7 @@ export interface MonitorOptions {
   clock: Clock;
   logger: Logger;
   /** Checks an instance's critical s6 services (health.services); a problem fails the probe. */
-  serviceCheck?: (target: { id: string; name: string; tenant: string; containerId: string; health: string }) => Promise<string | null>;
+  serviceCheck?: (target: { id: string; name: string; tenant: string; plan: string; containerId: string; health: string; scanDir?: string | null }) => Promise<string | null>;
   /** Probe cadence inside a start period, so a fresh start is seen healthy soon after it is. */
   startProbeIntervalMs?: number;
   random?: () => number;

@@ -13,7 +13,7 @@ export interface RolloutJudgeDeps {
   runtime: RuntimeDriver;
   clock: Clock;
   startProbeIntervalMs: number;
-  serviceCheck?: (target: { id: string; name: string; tenant: string; containerId: string; health: string }) => Promise<string | null>;
+  serviceCheck?: (target: { id: string; name: string; tenant: string; plan: string; containerId: string; health: string; scanDir?: string | null }) => Promise<string | null>;
 }
 
 /**

@@ -139,6 +139,14 @@ export interface ImportToVolumeOptions {
   tar: Readable;
 }
 
+/** What the engine says of one path inside a container (see RuntimeDriver.statPath). */
+export interface PathStat {
+  size: number;
+  /** The engine's modification time (RFC 3339, nanoseconds where the filesystem keeps them). */
+  mtime: string;
+  directory: boolean;
+}
+
 export interface NetworkSpec {
   name: string;
   /** CIDR; undefined lets the engine pick (only for the shared network when no pool is set). */
@@ -205,6 +213,8 @@ export interface RuntimeDriver {
    * without it cannot supervise services inside containers.
    */
   readPath?(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined>;
+  /** Stats one path inside a container (no contents, far cheaper than readPath); undefined when missing. Optional. */
+  statPath?(id: string, path: string): Promise<PathStat | undefined>;
 
   /** Freezes every process of a container (engine pause). Optional: snapshots in mode pause need it. */
   pauseContainer?(id: string): Promise<void>;
@@ -231,6 +241,11 @@ export interface RuntimeDriver {
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** Removes a volume; a missing one is not an error. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * Every volume's size in bytes by name (null where the engine does not say), from the
+   * engine's disk-usage walk: seconds on a big host, so callers cache it. Optional.
+   */
+  volumeSizes?(): Promise<Map<string, number | null>>;
   listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
 
   /**

@@ -49,7 +49,7 @@ export function createScheduler(deps: SchedulingDeps): { jobs: JobService; sched
   const jobs = new JobService(repo, targets, clock, {
     defaultTimeoutSeconds: config.scheduler.defaultTimeoutSeconds,
     plans: Object.keys(config.plans),
-  }, deps.quota);
+  }, deps.quota, deps.store.repos.jobAdmission);
   const runner = new JobRunner({ repo, targets, events: deps.events, clock, logger, metrics, outputLimitBytes: config.scheduler.outputLimitBytes });
   const pollMs = config.scheduler.pollSeconds * 1000;
   const scheduler = new Scheduler({

@@ -32,6 +32,8 @@ export interface InstancesTable {
   network_name: string | null;
   /** The workspace volume's name, chosen from the instance id at create; null on rows older than that (see workspaceVolumeOf). */
   workspace_volume: string | null;
+  /** s6 scan directory asked for at create; null when none was (0010). */
+  scan_dir: string | null;
   restarts: Generated<number>;
   consecutive_failures: Generated<number>;
   checks_passed: Generated<number>;

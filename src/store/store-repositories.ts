@@ -7,6 +7,7 @@ import { EventsRepo } from './repositories/events-repo.js';
 import { InstanceAdmission } from './repositories/instance-admission.js';
 import { InstancesRepo } from './repositories/instances-repo.js';
 import { JobsRepo } from './repositories/jobs-repo.js';
+import { JobAdmission } from './repositories/job-admission.js';
 import { MonitorRepo, type MonitorRepoOptions } from './repositories/monitor-repo.js';
 import { LeasesRepo } from './repositories/leases-repo.js';
 import { InstanceLocksRepo } from './repositories/instance-locks-repo.js';
@@ -33,6 +34,8 @@ export interface Repositories {
   tokens: TokensRepo;
   tenants: TenantsRepo;
   jobs: JobsRepo;
+  /** Job creates admitted against the tenant's maxJobs in one transaction. */
+  jobAdmission: JobAdmission;
   retention: RetentionRepo;
   revisions: RevisionsRepo;
   upgrades: UpgradesRepo;
@@ -70,6 +73,7 @@ export function createRepositories(db: Kysely<Database>, dialect: StoreDialect, 
     tokens: new TokensRepo(db),
     tenants: new TenantsRepo(db),
     jobs: new JobsRepo(db),
+    jobAdmission: new JobAdmission(db, dialect),
     retention: new RetentionRepo(db),
     revisions: new RevisionsRepo(db),
     upgrades: new UpgradesRepo(db),

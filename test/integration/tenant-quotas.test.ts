@@ -55,6 +55,47 @@ describe(`tenant quotas (${testEnv.store})`, () => {
     expect(view.body.usage).toEqual({ instances: 2, cpus: 1, memoryBytes: 2 * 512 * 1024 ** 2, jobs: 0 });
   }, 180_000);
 
+  it('20 concurrent job creates at maxJobs 2 make exactly 2; 18 are 403 QUOTA_EXCEEDED naming maxJobs', async () => {
+    expect((await td.api('PUT', '/v1/tenants/jobcrowd/limits', { maxJobs: 2 })).status).toBe(200);
+    const token = (await td.api<{ token: string }>('POST', '/v1/tokens', { name: 'jobcrowd-token', tenant: 'jobcrowd' })).body.token;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => td.api<{ id: string } & Err>('POST', '/v1/jobs', {
+      name: `jobcrowd-${i}`, schedule: '0 3 * * *', target: { tenant: 'jobcrowd' }, action: { type: 'restart' },
+    }, token)));
+    const created = answers.filter((a) => a.status === 201);
+    const refused = answers.filter((a) => a.status === 403);
+    expect(created, JSON.stringify(answers.map((a) => a.status))).toHaveLength(2);
+    expect(refused).toHaveLength(18);
+    for (const r of refused) {
+      expect(r.body.error.code).toBe('QUOTA_EXCEEDED');
+      expect(r.body.error.message).toContain('maxJobs');
+      expect(r.body.error.details).toEqual({ limit: 'maxJobs', limitValue: 2, usage: 2, request: 1 });
+    }
+    const listed = await td.api<{ items: Array<{ id: string }>; total: number }>('GET', '/v1/jobs', undefined, token);
+    expect(listed.body.total).toBe(2);
+    expect(listed.body.items.map((j) => j.id).sort()).toEqual(created.map((c) => c.body.id).sort());
+    expect((await td.api<TenantView>('GET', '/v1/tenants/jobcrowd')).body.usage.jobs).toBe(2);
+    // Moving a job into the full tenant (a PATCH of its target) is refused the same way.
+    const elsewhere = await td.api<{ id: string }>('POST', '/v1/jobs', { name: 'jobcrowd-mover', schedule: '0 3 * * *', target: { tenant: 'jobelse' }, action: { type: 'restart' } });
+    expect(elsewhere.status).toBe(201);
+    const moved = await td.api<Err>('PATCH', `/v1/jobs/${elsewhere.body.id}`, { target: { tenant: 'jobcrowd' } });
+    expect(moved.status).toBe(403);
+    expect(moved.body.error.details).toEqual({ limit: 'maxJobs', limitValue: 2, usage: 2, request: 1 });
+    expect((await td.api<TenantView>('GET', '/v1/tenants/jobcrowd')).body.usage.jobs).toBe(2);
+
+    // The store mechanism itself, with no HTTP spreading the calls out: 20 inserts started in
+    // the same tick (10 pooled connections on Postgres) still admit exactly 2.
+    const admission = td.daemon.store.repos.jobAdmission;
+    const at = new Date().toISOString();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => admission.insert({
+      id: `job_race${i}`, name: `jobrace-${i}`, schedule: '0 3 * * *', timezone: 'UTC', target: '{"tenant":"jobrace"}', action: '{"type":"restart"}',
+      enabled: 1, missed_policy: 'skip', overlap_policy: 'skip', timeout_seconds: 60, tenant: 'jobrace', next_run_at: null, last_run_at: null, created_at: at, updated_at: at,
+    }, (jobs) => {
+      if (jobs >= 2) throw new Error('over');
+    })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect((await td.api<TenantView>('GET', '/v1/tenants/jobrace')).body.usage.jobs).toBe(2);
+  }, 120_000);
+
   it('limits CPUs, memory, plans, jobs and job frequency; only admins set limits; a tenant sees only its own', async () => {
     await td.api('PUT', '/v1/tenants/small/limits', { maxCpus: 1, maxMemory: '1GiB', plans: ['starter', 'pro'], maxJobs: 1, minJobIntervalSeconds: 60 });
     const cpu = await td.api<Err>('POST', '/v1/instances', { tenant: 'small', name: 'small-big', plan: 'business' });

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ENV_KEY, HEALTH_PATH, SLUG } from '../../core/instances/instance-spec.js';
 import { INSTANCE_STATUSES } from '../../core/instances/instance-types.js';
+import { SCAN_DIR_PATTERN } from '../../core/supervision/scan-dir-path.js';
 import type { App } from '../app.js';
 
 /** Shapes of /v1/instances, /v1/plans and /v1/events. Field names are the public contract. */
@@ -61,6 +62,7 @@ export const InstanceSchema = Type.Object({
   nextRestartAt: Nullable(Type.String()),
   lastError: Nullable(Type.String()),
   node: Type.Optional(Nullable(Type.String({ description: 'The cluster node running it (runtime.driver swarm)' }))),
+  scanDir: Type.Optional(Nullable(Type.String({ description: 's6 scan directory asked for at create, tried first by supervision (null: the plan\'s, then supervision.scanDirs)' }))),
   startedAt: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -80,6 +82,7 @@ export const CreateInstanceBody = Type.Object({
   secrets: Type.Optional(StringMap('Injected as env; stored encrypted and never returned')),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Container port the agent listens on' })),
   health: Type.Optional(HealthPatchSchema()),
+  scanDir: Type.Optional(Type.String({ pattern: SCAN_DIR_PATTERN, maxLength: 255, description: 's6 scan directory to try first for this instance\'s services (absolute, no ".."), before the plan\'s and supervision.scanDirs' })),
   workspace: Type.Optional(Type.Object({
     from: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace' })),
     fromSnapshot: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of a snapshot (GET /v1/snapshots) of the same tenant: the new workspace starts as a copy of it' })),

@@ -13,6 +13,8 @@ const WorkspaceView = Type.Object({
   instanceId: Nullable(Type.String()),
   instanceName: Nullable(Type.String()),
   keptAt: Type.String(),
+  sizeBytes: Type.Union([Type.Integer(), Type.Null()], { description: 'Bytes in the volume, from the engine\'s disk-usage walk (cached up to a minute); null when not measured' }),
+  sizeMeasuredAt: Nullable(Type.String({ description: 'When sizeBytes was measured' })),
 }, { $id: 'Workspace', title: 'Workspace' });
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -20,6 +20,7 @@ interface CreateOptions {
   port?: number;
   healthPath?: string;
   fromSnapshot?: string;
+  scanDir?: string;
   wait?: boolean;
   timeout: number;
   json?: boolean;
@@ -53,6 +54,7 @@ async function create(ctx: CliContext, tenant: string, command: string[], opts: 
   if (opts.port !== undefined) body.port = opts.port;
   if (opts.healthPath) body.health = { path: opts.healthPath };
   if (opts.fromSnapshot) body.workspace = { fromSnapshot: opts.fromSnapshot };
+  if (opts.scanDir) body.scanDir = opts.scanDir;
   const client = ctx.client();
   // A workspace from a snapshot is extracted before the answer: allow for a large one.
   const created = await client.post<Instance>('/v1/instances', body, undefined, opts.fromSnapshot ? { timeoutMs: 3_600_000 } : {});
@@ -174,6 +176,7 @@ export function registerInstanceCommands(program: Command, io: CliIo): void {
     .option('--port <port>', 'port the app listens on inside the container', integer(1, 65535))
     .option('--health-path <path>', 'HTTP path probed for health, e.g. /health')
     .option('--from-snapshot <id>', 'start with a copy of this snapshot of the same tenant as its workspace')
+    .option('--scan-dir <path>', 's6 scan directory to look in first for its services, e.g. /run/service')
     .option('-w, --wait', 'wait until it is running and healthy, showing its status')
     .option('--timeout <seconds>', 'with --wait: how long to wait', seconds, 120)
     .option('--json', 'print the instance as JSON')

@@ -135,6 +135,7 @@ export class InstanceService {
       secretNames,
       containerPort: spec.port,
       health: spec.health,
+      scanDir: spec.scanDir ?? null,
       specHash: hash,
       desiredState: 'running',
       status: 'creating',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BerthError } from '../../common/errors.js';
 import { requirePlan, type PlanCatalog } from '../plans/resolve-plans.js';
+import { scanDirProblem } from '../supervision/scan-dir-path.js';
 import type { CreateInstanceInput, HealthSpec, InstanceSpec } from './instance-types.js';
 
 /** DNS label: what container names, hostnames and URLs accept everywhere. */
@@ -71,7 +72,13 @@ export function normalizeSpec(input: CreateInstanceInput, d: SpecDefaults): Inst
     });
   }
 
-  return { tenant, name, plan: plan.name, image, command, env, secrets, port, health };
+  let scanDir: string | undefined;
+  if (input.scanDir !== undefined) {
+    const problem = scanDirProblem(input.scanDir);
+    if (problem) throw BerthError.invalid('scanDir', problem);
+    scanDir = input.scanDir;
+  }
+  return { tenant, name, plan: plan.name, image, command, env, secrets, port, health, ...(scanDir ? { scanDir } : {}) };
 }
 
 /** Hash of the full spec, for idempotent create. Secrets enter only as a keyed digest. */

@@ -34,6 +34,8 @@ export interface CreateInstanceInput {
    * from a copy of one of the tenant's snapshots (`fromSnapshot`); otherwise a fresh one.
    */
   workspace?: { from?: string; fromSnapshot?: string };
+  /** s6 scan directory to try first (absolute, no ".."). */
+  scanDir?: string;
 }
 
 /** A validated create request with every default filled in. */
@@ -47,6 +49,8 @@ export interface InstanceSpec {
   secrets: Record<string, string>;
   port: number;
   health: HealthSpec;
+  /** Only when asked for, so specs (and their hashes) without one are unchanged. */
+  scanDir?: string;
 }
 
 /** Who asks: a tenant-scoped caller sees and acts on its own tenant only. */

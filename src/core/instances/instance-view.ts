@@ -40,5 +40,6 @@ export function toInstance(r: InstanceRecord, bindAddress: string): Instance {
     updatedAt: r.updatedAt,
     revision: r.revision,
     previousRevision: r.previousRevision,
+    scanDir: r.scanDir,
   };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../common/clock.js';
 import { BerthError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
-import type { JobRow, JobsRepo } from '../../store/repositories/jobs-repo.js';
+import type { JobPatch, JobRow, JobsRepo } from '../../store/repositories/jobs-repo.js';
 import type { Principal } from '../tokens/token-service.js';
 import { iso, toJob, toRun } from './job-rows.js';
 import { nextRunAfter } from './job-schedule.js';
@@ -27,7 +27,15 @@ export class JobService {
     private readonly clock: Clock,
     private readonly limits: SpecLimits,
     /** The tenant's job quota (maxJobs, minJobIntervalSeconds), when the daemon has one. */
-    private readonly quota?: { checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void> },
+    private readonly quota?: {
+      checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void>;
+      prepareJob?(tenant: string, schedule: string, timezone: string): Promise<(jobs: number) => void>;
+    },
+    /** Inserts a job with its tenant's maxJobs check in one serialized transaction. */
+    private readonly admission?: {
+      insert(row: JobRow, check?: (jobs: number) => void): Promise<void>;
+      update(id: string, patch: JobPatch, check?: (jobs: number) => void): Promise<void>;
+    },
   ) {}
 
   /** Called after every change, so a scheduler in this process wakes without waiting for its poll. */
@@ -42,7 +50,11 @@ export class JobService {
     const tenant = await this.tenantOf(spec, principal);
     const existing = await this.repo.findByIdOrName(spec.name);
     if (existing) return { job: this.sameOrConflict(existing, spec, principal), created: false };
-    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, true);
+    let admit: ((jobs: number) => void) | undefined;
+    if (tenant !== null && this.quota) {
+      if (this.quota.prepareJob && this.admission) admit = await this.quota.prepareJob(tenant, spec.schedule, spec.timezone);
+      else await this.quota.checkJob(tenant, spec.schedule, spec.timezone, true);
+    }
     const now = this.clock.now();
     const row: JobRow = {
       id: newId('job_', now),
@@ -52,8 +64,10 @@ export class JobService {
       created_at: iso(now),
     };
     try {
-      await this.repo.insert(row);
+      if (this.admission) await this.admission.insert(row, admit);
+      else await this.repo.insert(row);
     } catch (error) {
+      if (error instanceof BerthError && error.code === 'QUOTA_EXCEEDED') throw error;
       // Lost a race on the unique name: answer as if we had come second.
       const winner = await this.repo.findByIdOrName(spec.name);
       if (winner) return { job: this.sameOrConflict(winner, spec, principal), created: false };
@@ -82,11 +96,19 @@ export class JobService {
     const spec = validateJobSpec(merged, this.limits);
     const tenant = await this.tenantOf(spec, principal);
     if (spec.name !== row.name && (await this.repo.findByIdOrName(spec.name))) throw new BerthError('CONFLICT', `a job named ${spec.name} already exists`);
-    if (tenant !== null) await this.quota?.checkJob(tenant, spec.schedule, spec.timezone, tenant !== row.tenant);
+    const moving = tenant !== null && tenant !== row.tenant;
+    let admit: ((jobs: number) => void) | undefined;
+    if (tenant !== null && this.quota) {
+      // Moving to another tenant counts against its maxJobs, checked atomically with the update.
+      if (moving && this.quota.prepareJob && this.admission) admit = await this.quota.prepareJob(tenant, spec.schedule, spec.timezone);
+      else await this.quota.checkJob(tenant, spec.schedule, spec.timezone, moving);
+    }
     const now = this.clock.now();
     const reschedule = spec.schedule !== current.schedule || spec.timezone !== current.timezone || spec.enabled !== current.enabled;
     const columns = this.columns(spec, now);
-    await this.repo.update(row.id, { ...columns, tenant, next_run_at: reschedule ? columns.next_run_at : row.next_run_at });
+    const patchRow = { ...columns, tenant, next_run_at: reschedule ? columns.next_run_at : row.next_run_at };
+    if (admit && this.admission) await this.admission.update(row.id, patchRow, admit);
+    else await this.repo.update(row.id, patchRow);
     this.changed();
     return this.get(row.id, principal);
   }

@@ -1,6 +1,7 @@
 import { BerthError } from '../../common/errors.js';
 import { parseMemorySize } from '../../config/parse-size.js';
 import type { BerthConfig, HealthDefaults, RestartPolicy } from '../../config/schema.js';
+import { scanDirProblem } from '../supervision/scan-dir-path.js';
 
 /** A plan as the rest of berth uses it: sizes in bytes, health and restart merged with the top level. */
 export interface Plan {
@@ -27,6 +28,8 @@ export interface Plan {
   snapshots?: { beforeUpgrade: boolean; keep: number; schedule?: string };
   /** Swarm placement constraints; none on one host. */
   constraints?: string[];
+  /** s6 scan directory tried first on this plan's instances (before supervision.scanDirs). */
+  scanDir?: string;
 }
 
 export type PlanCatalog = ReadonlyMap<string, Plan>;
@@ -43,6 +46,8 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       if (p.reservations.memory !== undefined && bytes === undefined) throw new BerthError('INVALID_CONFIG', `plans.${name}.reservations.memory = ${JSON.stringify(p.reservations.memory)} is not a size`);
       reservations = { ...(p.reservations.cpus !== undefined ? { cpus: p.reservations.cpus } : {}), ...(bytes !== undefined ? { memoryBytes: bytes } : {}) };
     }
+    const scanDirIssue = p.scanDir === undefined ? undefined : scanDirProblem(p.scanDir);
+    if (scanDirIssue) throw new BerthError('INVALID_CONFIG', `plans.${name}.scanDir ${scanDirIssue}`);
     out.set(name, {
       name,
       cpus: p.cpus,
@@ -61,6 +66,7 @@ export function resolvePlans(config: Pick<BerthConfig, 'plans' | 'health' | 'res
       constraints: p.placement?.constraints ?? [],
       ...(reservations ? { reservations } : {}),
       ...(p.snapshots ? { snapshots: p.snapshots } : {}),
+      ...(p.scanDir === undefined ? {} : { scanDir: p.scanDir }),
     });
   }
   return out;

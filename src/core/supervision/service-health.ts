@@ -13,6 +13,9 @@ export interface ServiceCheckTarget {
   containerId: string;
   /** The stored health spec (JSON); its `services` lists the critical ones. */
   health: string;
+  plan?: string;
+  /** The instance's own scan directory, when it asked for one. */
+  scanDir?: string | null;
 }
 
 interface Seen {
@@ -51,6 +54,8 @@ export class ServiceHealth {
     private readonly locator: SupervisorLocator,
     private readonly events: { record(...events: AppendEvent[]): void },
     private readonly clock: Clock,
+    /** The scan directory to try first for an instance (its own, else its plan's). */
+    private readonly preferredScanDir: (instance: { plan?: string; scanDir?: string | null }) => string | null = (i) => i.scanDir ?? null,
   ) {}
 
   /** null when every critical service is up and steady; otherwise why the instance is unhealthy. */
@@ -60,7 +65,7 @@ export class ServiceHealth {
     let located;
     try {
       located = await this.locator.locate({
-        kind: 'instance', name: target.name, instanceId: target.id, tenant: target.tenant, containerRef: target.containerId, scanDir: null, labels: {},
+        kind: 'instance', name: target.name, instanceId: target.id, tenant: target.tenant, containerRef: target.containerId, scanDir: this.preferredScanDir(target), labels: {},
       });
     } catch (error) {
       if (error instanceof BerthError && error.code === 'NO_SUPERVISOR') return `critical services ${critical.join(', ')}: no s6 supervisor found`;

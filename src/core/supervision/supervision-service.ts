@@ -19,6 +19,8 @@ export interface SupervisionConfig {
   logDir: string;
   actionTimeoutSeconds: number;
   containers: RegisteredContainer[];
+  /** A plan's scan directory (plans.<name>.scanDir), tried after the instance's own. */
+  planScanDir?: (plan: string) => string | undefined;
 }
 
 export interface SupervisionOptions {
@@ -43,9 +45,15 @@ const EVENT: Record<ServiceAction, string> = { up: 'service-up', down: 'service-
  */
 export class SupervisionService {
   readonly locator: SupervisorLocator;
+  private readonly acted = new Set<(instanceId: string, service: string, state: { up: boolean; changedAt: number }) => void>();
 
   constructor(private readonly o: SupervisionOptions) {
     this.locator = new SupervisorLocator(o.runtime, o.config.scanDirs, () => o.clock.now());
+  }
+
+  /** Told of every state an action left, so a watcher does not report it a second time. */
+  onAction(listener: (instanceId: string, service: string, state: { up: boolean; changedAt: number }) => void): void {
+    this.acted.add(listener);
   }
 
   get config(): SupervisionConfig {
@@ -53,7 +61,16 @@ export class SupervisionService {
   }
 
   async forInstance(idOrName: string, viewer: Viewer): Promise<SupervisionTarget> {
-    return instanceTarget(await this.o.instances.get(idOrName, viewer));
+    return this.instanceTarget(await this.o.instances.get(idOrName, viewer));
+  }
+
+  /** Where an instance's services are looked for first: its own scan directory, else its plan's. */
+  preferredScanDir(instance: { plan?: string; scanDir?: string | null }): string | null {
+    return instance.scanDir ?? (instance.plan ? this.o.config.planScanDir?.(instance.plan) : undefined) ?? null;
+  }
+
+  private instanceTarget(i: Instance): SupervisionTarget {
+    return { kind: 'instance', name: i.name, instanceId: i.id, tenant: i.tenant, containerRef: i.containerId, scanDir: this.preferredScanDir(i), labels: {} };
   }
 
   /** A registered container by its config name (admin only), else an instance by id or name. */
@@ -71,7 +88,7 @@ export class SupervisionService {
   async listContainers(viewer: Viewer): Promise<SupervisedContainer[]> {
     const { items } = await this.o.instances.list({ limit: 1000 }, viewer);
     const targets = [
-      ...items.filter((i) => i.containerId).map(instanceTarget),
+      ...items.filter((i) => i.containerId).map((i) => this.instanceTarget(i)),
       ...(viewer.tenant ? [] : this.o.config.containers.map(registeredTarget)),
     ];
     const rows = await Promise.all(targets.map((t) => this.describe(t)));
@@ -117,6 +134,7 @@ export class SupervisionService {
       await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, 100));
     }
     const settled = done(now);
+    if (target.instanceId) for (const listener of this.acted) listener(target.instanceId, service, { up: now.state === 'up', changedAt: now.changedAt });
     this.o.events.record({
       instanceId: target.instanceId, instance: target.kind === 'instance' ? target.name : null, tenant: target.tenant,
       type: EVENT[action], actor,
@@ -173,10 +191,6 @@ function view(s: ScannedService, target: SupervisionTarget): ServiceView {
     name: s.name, label: target.labels[s.name] ?? s.name, state: s.state, wantUp: s.wantUp, ready: s.ready, pid: s.pid,
     uptimeSeconds: s.uptimeSeconds, exitCode: s.exitCode, signal: s.signal, normallyUp: s.normallyUp, paused: s.paused, raw: s.raw,
   };
-}
-
-function instanceTarget(i: Instance): SupervisionTarget {
-  return { kind: 'instance', name: i.name, instanceId: i.id, tenant: i.tenant, containerRef: i.containerId, scanDir: null, labels: {} };
 }
 
 function registeredTarget(c: RegisteredContainer): SupervisionTarget {

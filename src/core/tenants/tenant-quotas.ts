@@ -65,13 +65,26 @@ export class TenantQuotas {
 
   /** maxJobs (for a new job) and minJobIntervalSeconds (for any schedule) of the tenant. */
   async checkJob(tenant: string, schedule: string, timezone: string, adding: boolean): Promise<void> {
+    const admit = await this.prepareJob(tenant, schedule, timezone);
+    if (adding) admit(await this.repo.jobCount(tenant));
+  }
+
+  /**
+   * Checks the schedule (minJobIntervalSeconds) now; the returned maxJobs check runs inside the
+   * insert's transaction with the tenant's job count (see JobAdmission).
+   */
+  async prepareJob(tenant: string, schedule: string, timezone: string): Promise<(jobs: number) => void> {
     const limits = await this.limits(tenant);
-    if (adding) {
-      const jobs = await this.repo.jobCount(tenant);
+    this.checkInterval(tenant, schedule, timezone, limits.minJobIntervalSeconds);
+    return (jobs) => {
       if (jobs + 1 > limits.maxJobs) {
         throw quotaError('maxJobs', `tenant ${tenant} has ${jobs} of ${limits.maxJobs} jobs (maxJobs); this create asks for 1 more`, { limit: limits.maxJobs, usage: jobs, request: 1 });
       }
-    }
+    };
+  }
+
+  private checkInterval(tenant: string, schedule: string, timezone: string, minJobIntervalSeconds: number): void {
+    const limits = { minJobIntervalSeconds };
     const gap = shortestGapSeconds(schedule, timezone, this.clock.now());
     if (gap !== null && gap < limits.minJobIntervalSeconds) {
       throw quotaError('minJobIntervalSeconds', `schedule: runs every ${gap}s; tenant ${tenant} may schedule at most every ${limits.minJobIntervalSeconds}s (minJobIntervalSeconds)`, { limit: limits.minJobIntervalSeconds, usage: null, request: gap }, 'schedule');

@@ -52,6 +52,15 @@ export async function measureDiskUsage(docker: Docker, id: string, workspaceTarg
   return { writableLayerBytes: typeof info.SizeRw === 'number' ? info.SizeRw : null, workspaceBytes };
 }
 
+/** Every volume's size from one `system df` (the engine walks its volumes); null where it does not say. */
+export async function measureVolumeSizes(docker: Docker): Promise<Map<string, number | null>> {
+  const df = await systemDf(docker);
+  return new Map((df.Volumes ?? []).map((v) => {
+    const size = v.UsageData?.Size;
+    return [v.Name, typeof size === 'number' && size >= 0 ? size : null];
+  }));
+}
+
 /** Disk use of many containers from one `system df` (the engine walks its storage once). */
 export async function measureAllDiskUsage(docker: Docker, workspaceTarget = '/workspace'): Promise<Map<string, DiskUsage>> {
   const df = await systemDf(docker);

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
   ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, ImportToVolumeOptions, LogLine, LogOptions, NetworkInfo,
-  NetworkSpec, PathEntry, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
+  NetworkSpec, PathEntry, PathStat, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
 import { demuxBuffer, demuxStream, toLogLines } from './demux.js';
@@ -12,10 +12,11 @@ import { execWithTimeout } from './exec-with-timeout.js';
 import { verifyNetwork } from './verify-network.js';
 import { policyFromLabels, type EgressFirewall } from './egress-rules.js';
 import { LABELS } from '../labels.js';
-import { measureAllDiskUsage, measureDiskUsage, type DiskUsage } from './disk-usage.js';
+import { measureAllDiskUsage, measureDiskUsage, measureVolumeSizes, type DiskUsage } from './disk-usage.js';
 import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from './disk-limits.js';
 import { readArchive } from './read-archive.js';
 import { exportPath, importToVolume } from './workspace-archive.js';
+import { statPath } from './stat-path.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -42,6 +43,15 @@ export class DockerDriver implements RuntimeDriver {
       rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
     }
     return rules;
+  }
+
+  /** Every volume's size (bytes; null when unknown), by name, from one engine disk-usage call. */
+  async volumeSizes(): Promise<Map<string, number | null>> {
+    try {
+      return await measureVolumeSizes(this.docker);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Disk use of every container, by id, from one engine disk-usage call. */
@@ -380,6 +390,10 @@ export class DockerDriver implements RuntimeDriver {
 
   readPath(id: string, path: string, options: ReadPathOptions): Promise<PathEntry[] | undefined> {
     return readArchive(this.docker, this.host, id, path, options);
+  }
+
+  statPath(id: string, path: string): Promise<PathStat | undefined> {
+    return statPath(this.docker, this.host, id, path);
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {

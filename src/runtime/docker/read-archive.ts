@@ -39,6 +39,12 @@ export async function readArchive(docker: Docker, host: string, id: string, path
   const parser = extract();
   const done = new Promise<void>((resolve, reject) => {
     parser.on('entry', (header, body, next) => {
+      if (entries.length >= max) {
+        // Enough: stop the engine's tar instead of draining a tree someone pointed us at.
+        stream.destroy();
+        resolve();
+        return;
+      }
       const path = relative(header.name);
       const type = entryType(header.type);
       const keep = type === 'file' && entries.length < max && (options.keep?.(path) ?? false);

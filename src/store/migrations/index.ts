@@ -8,6 +8,7 @@ import { tokenExpiryRetentionMigration } from './0005-token-expiry-retention.js'
 import { leasesMigration } from './0006-leases.js';
 import { revisionsRolloutsMigration } from './0007-revisions-rollouts.js';
 import { snapshotsMigration } from './0008-snapshots.js';
+import { instanceScanDirMigration } from './0010-instance-scan-dir.js';
 import { workspaceNodesMigration } from './0012-workspace-nodes.js';
 
 /**
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0006-leases': leasesMigration(),
         '0007-revisions-rollouts': revisionsRolloutsMigration(),
         '0008-snapshots': snapshotsMigration(),
+        '0010-instance-scan-dir': instanceScanDirMigration(),
         '0012-workspace-nodes': workspaceNodesMigration(),
       };
     },

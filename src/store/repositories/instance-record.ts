@@ -19,6 +19,8 @@ export interface InstanceRecord {
   containerPort: number;
   hostPort: number | null;
   health: HealthSpec;
+  /** s6 scan directory asked for at create (tried first by supervision); null: the plan's, then the defaults. */
+  scanDir: string | null;
   /** Hash of the creation spec, for idempotent create. */
   specHash: string;
   desiredState: DesiredState;
@@ -49,7 +51,7 @@ export interface InstanceRecord {
 /** A new instance: always `creating` (the status machine's only entry); the counters start at zero. */
 export type NewInstance = Pick<InstanceRecord,
   'id' | 'name' | 'tenant' | 'plan' | 'image' | 'command' | 'env' | 'secretsSealed' | 'secretNames' | 'containerPort' | 'hostPort'
-  | 'health' | 'specHash' | 'desiredState' | 'networkName' | 'workspaceVolume' | 'createdAt' | 'updatedAt'> & { status: 'creating' };
+  | 'health' | 'specHash' | 'desiredState' | 'networkName' | 'workspaceVolume' | 'createdAt' | 'updatedAt'> & { status: 'creating'; scanDir?: string | null };
 
 /** What a writer may set; id, timestamps and the version are the store's, the status only through `transition`. */
 export type InstancePatch = Partial<Pick<InstanceRecord,
@@ -81,6 +83,7 @@ export function toInstanceRecord(row: Row): InstanceRecord {
     containerPort: row.container_port,
     hostPort: row.host_port,
     health: JSON.parse(row.health) as HealthSpec,
+    scanDir: row.scan_dir ?? null,
     specHash: row.spec_hash,
     desiredState: row.desired_state as DesiredState,
     status: row.status,
@@ -120,6 +123,7 @@ export function toInstanceRow(record: NewInstance): Insertable<InstancesTable> {
     container_port: record.containerPort,
     host_port: record.hostPort,
     health: JSON.stringify(record.health),
+    scan_dir: record.scanDir ?? null,
     spec_hash: record.specHash,
     desired_state: record.desiredState,
     status: record.status,

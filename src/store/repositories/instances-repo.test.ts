@@ -65,7 +65,7 @@ describe('instances repo: rows become records, unique violations become CONFLICT
     await seed(repo);
     expect(await repo.get('ins_1')).toEqual({
       ...one, containerId: null, restarts: 0, consecutiveFailures: 0, checksPassed: 0, lastCheckAt: null, lastCheckOk: null,
-      lastCheckLatencyMs: null, lastExitCode: null, oomKilled: false, backoffMs: 0, nextRestartAt: null, lastError: null, startedAt: null, revision: 1, previousRevision: null,
+      lastCheckLatencyMs: null, lastExitCode: null, oomKilled: false, backoffMs: 0, nextRestartAt: null, lastError: null, startedAt: null, revision: 1, previousRevision: null, scanDir: null,
     });
     expect(await repo.update('ins_1', { containerId: 'c1', lastError: 'x', backoffMs: 500, clearRestartHistory: true })).toBe(true);
     expect(await repo.get('ins_1')).toMatchObject({ containerId: 'c1', lastError: 'x', backoffMs: 500 });

@@ -29,6 +29,8 @@ export interface MonitoredInstance {
   /** When a decided restart is due; null when none is pending. */
   nextRestartAt: number | null;
   checksPassed: number;
+  /** s6 scan directory asked for at create (supervision tries it first). */
+  scanDir?: string | null;
 }
 
 /** One probe's outcome, written with the next flush. */
@@ -75,7 +77,7 @@ function parseHistory(value: string): number[] {
 
 const COLUMNS = [
   'id', 'name', 'tenant', 'plan', 'health', 'host_port', 'container_id', 'status', 'desired_state', 'started_at',
-  'restart_history', 'restarts', 'backoff_ms', 'next_restart_at', 'checks_passed',
+  'restart_history', 'restarts', 'backoff_ms', 'next_restart_at', 'checks_passed', 'scan_dir',
 ] as const;
 
 type Row = Pick<Selectable<InstancesTable>, typeof COLUMNS[number]>;
@@ -97,6 +99,7 @@ function toInstance(row: Row): MonitoredInstance {
     backoffMs: Number(row.backoff_ms),
     nextRestartAt: ms(row.next_restart_at),
     checksPassed: Number(row.checks_passed),
+    scanDir: row.scan_dir ?? null,
   };
 }
 
