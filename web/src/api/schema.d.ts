@@ -197,7 +197,11 @@ export interface paths {
         delete: operations["deleteInstancesByIdOrName"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an instance: a new revision, rolled out health-gated
+         * @description Any subset of image, command, env, secrets, plan, port, health (env and secrets merge key by key; null removes a key). Validated like a create; nothing changes on a refusal. 202 with the queued rollout; with wait=true 200 once it ended (see upgrade.status). A patch that changes nothing answers 200 with changed=false and makes no revision.
+         */
+        patch: operations["patchInstancesByIdOrName"];
         trace?: never;
     };
     "/v1/instances/{idOrName}/actions": {
@@ -297,6 +301,26 @@ export interface paths {
         };
         /** Events, newest first (oldest first with after=); filter by tenant, instance (id or name, also deleted ones) and type */
         get: operations["getEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live fleet as Server-Sent Events: a snapshot, then changes
+         * @description Server-Sent Events (`text/event-stream`) with the live fleet, what the dashboard's fleet view uses. First `event: snapshot` with `{"items": [Instance…]}` (every instance the token may see), then `event: changes` with `{"upserts": [Instance…], "removed": [id…]}` whenever instances change, are created or go away; nothing is sent while nothing changes (a `:` comment line keeps the connection alive). berth reads the store once per second (less often when a read is slow) for all open streams together, so changes made by any berth process on the same database appear. A stream counts against the followed-stream caps and ends after `streams.maxSeconds`; reconnect to get a fresh snapshot. With `once=true` the stream ends after the snapshot.
+         */
+        get: operations["getEventsStream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -731,6 +755,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instances/{idOrName}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's revisions, newest first (who, when, what changed; secret values never) */
+        get: operations["getInstancesByIdOrNameRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/upgrades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance's rollouts (upgrades and rollbacks), newest first, with outcome and downtime */
+        get: operations["getInstancesByIdOrNameUpgrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Go back to an earlier revision (default: the previous one), health-gated like any rollout */
+        post: operations["postInstancesByIdOrNameRollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts, newest first (a tenant token: its own) */
+        get: operations["getRollouts"];
+        put?: never;
+        /**
+         * Start a fleet rollout: the patch over the selected instances, maxParallel at a time, stopping past maxFailures
+         * @description The selected instances are fixed now, and the patch is checked against each of them: a refusal makes nothing. A rollout is kept in the store and continues after a berth restart.
+         */
+        post: operations["postRollouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout with each instance's outcome */
+        get: operations["getRolloutsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollouts/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or cancel a rollout (instances mid-rollout finish their step; pending ones wait or are cancelled) */
+        post: operations["postRolloutsByIdActions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Snapshots of this instance, newest first */
+        get: operations["getInstancesByIdOrNameSnapshots"];
+        put?: never;
+        /**
+         * Snapshot the instance's /workspace now
+         * @description mode pause (default) freezes the agent (engine pause) for the copy; mode stop stops it and starts it again. The answer comes when the file is complete: pauseMs says how long the agent was frozen or down. A stopped instance is copied as it is.
+         */
+        post: operations["postInstancesByIdOrNameSnapshots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{idOrName}/snapshots/{snapshotId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a snapshot of the same tenant into this instance
+         * @description The file is checked against its sha256 and extracted into a new volume while the agent runs; then the agent is stopped, its container made again on the new volume and started. A restore that fails leaves the instance as it was (409 SNAPSHOT_CORRUPT when the file does not match).
+         */
+        post: operations["postInstancesByIdOrNameSnapshotsBySnapshotIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Snapshots, newest first (a tenant token sees its own tenant only) */
+        get: operations["getSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One snapshot */
+        get: operations["getSnapshotsById"];
+        put?: never;
+        post?: never;
+        /** Delete a snapshot and its file */
+        delete: operations["deleteSnapshotsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/system/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a consistent copy of the store (SQLite; admin only)
+         * @description The body is a SQLite database file (restore it with `berth restore <file>` into an empty data dir). The secret key is not in it: the header x-berth-secret-key-file names where it is; keep a copy of it apart from the backup. On Postgres the answer is 409: back the database up with pg_dump (README, Backups).
+         */
+        get: operations["getSystemBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces": {
         parameters: {
             query?: never;
@@ -885,7 +1111,7 @@ export interface components {
             health: components["schemas"]["HealthSpec"];
             desiredState: "running" | "stopped";
             /** @description Lifecycle status */
-            status: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting";
+            status: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
             containerId: string | null;
             restarts: number;
             consecutiveFailures: number;
@@ -905,6 +1131,10 @@ export interface components {
             startedAt: string | null;
             createdAt: string;
             updatedAt: string;
+            /** @description The revision of the spec it runs (GET /v1/instances/{idOrName}/revisions) */
+            revision: number;
+            /** @description The revision before it; null when never changed */
+            previousRevision: number | null;
         };
         /** Event */
         Event: {
@@ -967,7 +1197,9 @@ export interface components {
                 plan?: string;
             };
             action: {
-                type: "restart" | "exec" | "http";
+                type: "restart" | "exec" | "http" | "snapshot";
+                /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                mode?: "pause" | "stop";
                 /** @description exec: argv run inside the container (no shell unless you name one) */
                 command?: string[];
                 /** @description exec/http: per-target timeout; the command is killed when it passes */
@@ -1125,6 +1357,8 @@ export interface components {
             instances: number;
             /** @description berth's own connection to the node's engine (swarm.nodeEngines), for exec jobs and stats */
             engine: "reachable" | "unreachable" | "not configured";
+            /** @description whether tasks on the node run with no-new-privileges: the Swarm service API cannot set it, the node's dockerd must (--no-new-privileges); measured in a running instance there, unknown when none runs, null without a node engine */
+            noNewPrivileges?: "enforced" | "off" | "unknown" | (never | null);
         };
         /** Tenant */
         Tenant: {
@@ -1160,6 +1394,137 @@ export interface components {
                 memoryBytes: number;
                 jobs: number;
             };
+        };
+        /** Revision */
+        Revision: {
+            instanceId: string;
+            revision: number;
+            tenant: string;
+            spec: {
+                image: string;
+                command: string[] | null;
+                env: {
+                    [key: string]: string;
+                };
+                /** @description Names only; values are never returned */
+                secretNames: string[];
+                plan: string;
+                port: number;
+                health: components["schemas"]["HealthSpec"];
+            };
+            /** @description Fields changed against the revision it was made from */
+            changed: string[];
+            /** @description Who made it (token name; berth for revision 1 of instances older than revisions) */
+            actor: string;
+            reason: string | null;
+            createdAt: string;
+            current: boolean;
+        };
+        /** Upgrade */
+        Upgrade: {
+            id: string;
+            instanceId: string;
+            tenant: string;
+            rolloutId: string | null;
+            kind: "upgrade" | "rollback";
+            fromRevision: number;
+            toRevision: number;
+            status: "pending" | "running" | "succeeded" | "rolled-back" | "failed" | "paused" | "cancelled";
+            phase: "pending" | "created" | "switched" | "committed";
+            oldContainerId: string | null;
+            newContainerId: string | null;
+            healthTimeoutSeconds: number;
+            failureAction: string;
+            actor: string;
+            message: string | null;
+            /** @description Old container stopped → new container first healthy */
+            downtimeMs: number | null;
+            createdAt: string;
+            startedAt: string | null;
+            endedAt: string | null;
+        };
+        /** Rollout */
+        Rollout: {
+            id: string;
+            /** @description The tenant whose token made it; null: an admin */
+            tenant: string | null;
+            selector: {
+                tenant?: string;
+                plan?: string;
+                instances?: string[];
+            };
+            patch: {
+                /** @description A local image; berth never pulls or builds */
+                image?: string;
+                /** @description argv array (never run through a shell), or null for the image's own command */
+                command?: unknown;
+                /** @description Plain environment, merged key by key */
+                env?: {
+                    [key: string]: unknown;
+                };
+                plan?: string;
+                /** @description Container port the agent listens on */
+                port?: number;
+                health?: {
+                    path?: string;
+                    intervalSeconds?: number;
+                    timeoutSeconds?: number;
+                    failureThreshold?: number;
+                    successThreshold?: number;
+                    startPeriodSeconds?: number;
+                    /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                    services?: string[];
+                };
+                secretNames?: string[];
+                secretsRemoved?: string[];
+            };
+            maxParallel: number;
+            maxFailures: number;
+            healthTimeoutSeconds: number;
+            failureAction: string;
+            status: "running" | "paused" | "cancelled" | "succeeded" | "failed";
+            message: string | null;
+            actor: string;
+            createdAt: string;
+            updatedAt: string;
+            counts: {
+                [key: string]: number;
+            };
+            /** @description Per-instance outcome (GET /v1/rollouts/{id}; empty in the list) */
+            items: {
+                instanceId: string;
+                instance: string;
+                tenant: string;
+                position: number;
+                status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+                upgradeId: string | null;
+                revision: number | null;
+                message: string | null;
+                startedAt: string | null;
+                endedAt: string | null;
+            }[];
+        };
+        /** Snapshot */
+        Snapshot: {
+            /** @description Pass as {"workspace": {"fromSnapshot": id}} to create an instance of the same tenant from it */
+            id: string;
+            instanceId: string;
+            /** @description The instance's name when the snapshot was taken */
+            instance: string;
+            tenant: string;
+            status: "creating" | "ready" | "failed";
+            trigger: "manual" | "scheduled" | "before-upgrade";
+            mode: "pause" | "stop";
+            /** @description Relative to the snapshot dir (snapshots.dir): <tenant>/<id>.tar */
+            file: string;
+            sizeBytes: number | null;
+            sha256: string | null;
+            /** @description How long the agent was paused (or down, mode stop) for the copy */
+            pauseMs: number | null;
+            actor: string;
+            error: string | null;
+            createdAt: string;
+            completedAt: string | null;
         };
         /** Workspace */
         Workspace: {
@@ -1246,6 +1611,20 @@ export interface operations {
                                 status: string;
                                 detail?: string;
                             };
+                        };
+                        cluster?: {
+                            /** @description leader: this process runs the reconciler, monitor and restarts; every process serves the API */
+                            role: "leader" | "follower";
+                            /** @description This process (cluster.processId) */
+                            processId: string;
+                            /** @description The process holding the leader lease, as last seen */
+                            leader: string | null;
+                            /** @description Seconds since the current leader took the lease */
+                            leaseAgeSeconds: number | null;
+                            /** @description The lease fencing token (bumped on each takeover); null with SQLite */
+                            term: number | null;
+                            /** @description lease: several berths on Postgres; single: SQLite, one process */
+                            mode: "lease" | "single";
                         };
                     };
                 };
@@ -1841,7 +2220,7 @@ export interface operations {
             query?: {
                 tenant?: string;
                 /** @description Lifecycle status */
-                status?: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting";
+                status?: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
                 plan?: string;
                 limit?: number;
                 offset?: number;
@@ -1949,10 +2328,12 @@ export interface operations {
                     };
                     /** @description s6 scan directory to try first for this instance's services (absolute, no ".."), before the plan's and supervision.scanDirs */
                     scanDir?: string;
-                    /** @description Without it a new instance always gets a fresh, empty workspace */
+                    /** @description One of from or fromSnapshot. Without it a new instance always gets a fresh, empty workspace */
                     workspace?: {
                         /** @description Id of a kept workspace (GET /v1/workspaces) of the same tenant to mount at /workspace */
-                        from: string;
+                        from?: string;
+                        /** @description Id of a snapshot (GET /v1/snapshots) of the same tenant: the new workspace starts as a copy of it */
+                        fromSnapshot?: string;
                     };
                 };
             };
@@ -2178,6 +2559,164 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchInstancesByIdOrName: {
+        parameters: {
+            query?: {
+                /** @description Answer once the rollout has ended (or the timeout passed) */
+                wait?: boolean;
+                /** @description Seconds to wait with wait=true */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A local image; berth never pulls or builds */
+                    image?: string;
+                    /** @description argv array (never run through a shell), or null for the image's own command */
+                    command?: unknown;
+                    /** @description Plain environment, merged key by key */
+                    env?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Secrets, merged key by key; stored encrypted and never returned */
+                    secrets?: {
+                        [key: string]: unknown;
+                    };
+                    plan?: string;
+                    /** @description Container port the agent listens on */
+                    port?: number;
+                    health?: {
+                        path?: string;
+                        intervalSeconds?: number;
+                        timeoutSeconds?: number;
+                        failureThreshold?: number;
+                        successThreshold?: number;
+                        startPeriodSeconds?: number;
+                        /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                        services?: string[];
+                    };
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                    /** @description Recorded with the revision */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2647,6 +3186,65 @@ export interface operations {
             };
         };
     };
+    getEventsStream: {
+        parameters: {
+            query?: {
+                /** @description End the stream after the snapshot */
+                once?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getJobs: {
         parameters: {
             query?: {
@@ -2731,7 +3329,9 @@ export interface operations {
                         plan?: string;
                     };
                     action: {
-                        type: "restart" | "exec" | "http";
+                        type: "restart" | "exec" | "http" | "snapshot";
+                        /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                        mode?: "pause" | "stop";
                         /** @description exec: argv run inside the container (no shell unless you name one) */
                         command?: string[];
                         /** @description exec/http: per-target timeout; the command is killed when it passes */
@@ -2976,7 +3576,9 @@ export interface operations {
                         plan?: string;
                     };
                     action?: {
-                        type: "restart" | "exec" | "http";
+                        type: "restart" | "exec" | "http" | "snapshot";
+                        /** @description snapshot: freeze the agent (pause, default) or stop it for the copy */
+                        mode?: "pause" | "stop";
                         /** @description exec: argv run inside the container (no shell unless you name one) */
                         command?: string[];
                         /** @description exec/http: per-target timeout; the command is killed when it passes */
@@ -4741,6 +5343,1071 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInstancesByIdOrNameRevisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Revision"][];
+                        total: number;
+                        current: number;
+                        previous: number | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInstancesByIdOrNameUpgrades: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Upgrade"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postInstancesByIdOrNameRollback: {
+        parameters: {
+            query?: {
+                /** @description Answer once the rollout has ended (or the timeout passed) */
+                wait?: boolean;
+                /** @description Seconds to wait with wait=true */
+                timeout?: number;
+            };
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The revision to go back to; default the previous one */
+                    revision?: number;
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        revision: components["schemas"]["Revision"] | (never | null);
+                        upgrade: components["schemas"]["Upgrade"] | (never | null);
+                        /** @description false: the patch changed nothing (no revision, no rollout) */
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRollouts: {
+        parameters: {
+            query?: {
+                status?: "running" | "paused" | "cancelled" | "succeeded" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Rollout"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRollouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Exactly one of tenant, plan, instances (fixed when the rollout is made) */
+                    selector: {
+                        tenant?: string;
+                        plan?: string;
+                        instances?: string[];
+                    };
+                    /** @description Any subset of the spec; unnamed fields stay */
+                    patch: {
+                        /** @description A local image; berth never pulls or builds */
+                        image?: string;
+                        /** @description argv array (never run through a shell), or null for the image's own command */
+                        command?: unknown;
+                        /** @description Plain environment, merged key by key */
+                        env?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Secrets, merged key by key; stored encrypted and never returned */
+                        secrets?: {
+                            [key: string]: unknown;
+                        };
+                        plan?: string;
+                        /** @description Container port the agent listens on */
+                        port?: number;
+                        health?: {
+                            path?: string;
+                            intervalSeconds?: number;
+                            timeoutSeconds?: number;
+                            failureThreshold?: number;
+                            successThreshold?: number;
+                            startPeriodSeconds?: number;
+                            /** @description Critical s6 services: the instance is unhealthy while one is down or flapping */
+                            services?: string[];
+                        };
+                    };
+                    /**
+                     * @description Instances moved at once
+                     * @default 1
+                     */
+                    maxParallel?: number;
+                    /**
+                     * @description The rollout stops when more than this many fail
+                     * @default 0
+                     */
+                    maxFailures?: number;
+                    rollout?: {
+                        /** @description How long the new revision has to pass its health check (default config rollout.healthTimeoutSeconds) */
+                        healthTimeoutSeconds?: number;
+                        /** @description rollback: the previous revision comes back; pause: the new one stays, left to the monitor (a fleet rollout pauses) */
+                        failureAction?: "rollback" | "pause";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRolloutsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRolloutsByIdActions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: "pause" | "resume" | "cancel";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInstancesByIdOrNameSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Snapshot"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postInstancesByIdOrNameSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default pause */
+                    mode?: "pause" | "stop";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postInstancesByIdOrNameSnapshotsBySnapshotIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idOrName: string;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance: components["schemas"]["Instance"];
+                        snapshot: components["schemas"]["Snapshot"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSnapshots: {
+        parameters: {
+            query?: {
+                tenant?: string;
+                /** @description An instance's id or name */
+                instance?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Snapshot"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSnapshotsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSnapshotsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSystemBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": components["schemas"]["Error"];
                 };
             };
         };
