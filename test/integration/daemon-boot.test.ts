@@ -27,9 +27,9 @@ describe(`berth serve (${testEnv.store})`, () => {
     await p.waitReady();
 
     const phases = p.output().split('\n').filter((l) => l.includes('"phase"')).map((l) => JSON.parse(l) as { phase: string; ms: number });
-    // The reconciler, monitor, rollouts and disk watch start inside `leadership` (here: the only berth, so the leader).
+    // The reconciler, monitor, service watch, rollouts and disk watch start inside `leadership` (here: the only berth, so the leader).
     expect(phases.map((x) => x.phase)).toEqual([
-      'config', 'store', 'runtime', 'snapshot-recovery', 'alerts', 'reconciler', 'monitor', 'rollouts', 'disk-watch', 'leadership',
+      'config', 'store', 'runtime', 'snapshot-recovery', 'alerts', 'reconciler', 'monitor', 'service-watch', 'rollouts', 'disk-watch', 'leadership',
       'background-creates', 'upgrades', 'scheduler', 'retention', 'http',
     ]);
     for (const x of phases) expect(typeof x.ms).toBe('number');
