@@ -18,17 +18,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/vendor-redoc.mjs ./scripts/vendor-redoc.mjs
 # Compile; keep production dependencies only. berth serves just one file of redoc (its
-# self-contained browser bundle), so redoc's ~40 MB dependency tree (react, core-js, ...) is
-# pruned and the bundle kept. Also dropped: the addon's objects, static library and C sources,
+# self-contained browser bundle): redoc is a devDependency and the build copies the bundle to
+# dist/vendor/redoc. Also dropped: the addon's objects, static library and C sources,
 # type declarations, markdown, and source maps unless SOURCEMAPS=true.
 RUN npx tsc -p tsconfig.build.json --sourceMap "${SOURCEMAPS}" \
- && cp -a node_modules/redoc /tmp/redoc \
- && npm pkg delete dependencies.redoc \
+ && node scripts/vendor-redoc.mjs dist/vendor/redoc \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
- && mkdir -p node_modules/redoc/bundles \
- && cp /tmp/redoc/package.json /tmp/redoc/LICENSE node_modules/redoc/ \
- && cp /tmp/redoc/bundles/redoc.standalone.js* node_modules/redoc/bundles/ \
  && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/*.a \
            node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/deps \
            node_modules/better-sqlite3/src \
@@ -66,6 +63,7 @@ WORKDIR /app
 COPY package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/vendor ./dist/vendor
 COPY images/berth/healthcheck.mjs ./healthcheck.mjs
 COPY images/berth/berth.yml /etc/berth/berth.yml
 ENV NODE_ENV=production \
