@@ -33,6 +33,8 @@ export interface Instance {
 export interface InstanceList {
   items: Instance[];
   total: number;
+  /** The cursor of the next page; null on the last. */
+  next?: string | null;
 }
 
 export const instancePath = (name: string): string => `/v1/instances/${encodeURIComponent(name)}`;
