@@ -134,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
     log('cleaning up…');
     await cleanup.run();
     const file = report.write(path.join(ROOT, 'bench/results'));
+    if (!args.noHistory) report.appendHistory(path.join(ROOT, 'bench/history.jsonl'));
     log(`results: ${path.relative(process.cwd(), file)}`);
   }
   return report.errors.length ? 1 : 0;

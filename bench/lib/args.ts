@@ -10,6 +10,8 @@ export interface BenchArgs {
   targets: Set<Target>;
   /** Overrides every tenant count (still capped by what memory allows). */
   count?: number;
+  /** Leave bench/history.jsonl alone (a trial run). */
+  noHistory?: boolean;
   help: boolean;
 }
 
@@ -22,6 +24,7 @@ export const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <list>]
                    sides:     ${TARGETS.join(', ')}
                  e.g. --only raw,cli,compose (baselines only), --only berth,reads
   --count N      tenant count for every scenario instead of the mode's default
+  --no-history   do not add this run to bench/history.jsonl (what npm run bench:compare reads)
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -34,6 +37,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--quick': args.mode = 'quick'; break;
       case '--full': args.mode = 'full'; break;
       case '-h': case '--help': args.help = true; break;
+      case '--no-history': args.noHistory = true; break;
       case '--count': {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1) fail('--count must be a positive integer');
