@@ -35,7 +35,8 @@ export class BerthDaemon {
     this.logFile = path.join(options.dir, 'berth.log');
     this.configFile = path.join(options.dir, 'berth.yml');
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(this.configFile, stringify({ network: options.network, ...(options.plans ? { plans: options.plans } : {}) }));
+    // Per-token rate limits off: the reads scenario measures serving, not 429s.
+    writeFileSync(this.configFile, stringify({ network: options.network, rateLimit: { enabled: false }, ...(options.plans ? { plans: options.plans } : {}) }));
   }
 
   get pid(): number {

@@ -17,6 +17,8 @@ export class BerthProvisioner implements Provisioner {
     private readonly docker: Docker,
     private readonly probeIntervalSeconds: number,
     private readonly plan = 'starter',
+    /** The tenant image: the node test agent by default; the light agent (busybox httpd) for big populations. */
+    private readonly image: string = TENANT.image,
   ) {}
 
   async setup(): Promise<void> {}
@@ -27,7 +29,7 @@ export class BerthProvisioner implements Provisioner {
       tenant: name,
       name,
       plan: this.plan,
-      image: TENANT.image,
+      image: this.image,
       port: TENANT.containerPort,
       health: { path: TENANT.healthPath, intervalSeconds: this.probeIntervalSeconds },
     });
