@@ -14,12 +14,17 @@ async function main(): Promise<void> {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
     res.end('{"ok":true}');
   };
-  await Promise.all(ports.map((port) => new Promise<void>((resolve, reject) => {
+  // A port some other process took since berth allocated it is left out and reported (its instance's probes fail).
+  const busy: number[] = [];
+  await Promise.all(ports.map((port) => new Promise<void>((resolve) => {
     const server = http.createServer(handler);
-    server.once('error', reject);
+    server.once('error', () => {
+      busy.push(port);
+      resolve();
+    });
     server.listen(port, '127.0.0.1', () => resolve());
   })));
-  process.stdout.write('ready\n');
+  process.stdout.write(`ready ${JSON.stringify(busy)}\n`);
 }
 
 main().catch((error: unknown) => {
