@@ -42,12 +42,6 @@ export interface MonitorOptions {
   random?: () => number;
 }
 
-/** Every this many syncs, one reads every monitored row (a safety net under the incremental reads). */
-const FULL_SYNC_EVERY = 10;
-/** Rows changed this long before the last read are read again: other processes' clocks, slow commits. */
-const CHANGE_MARGIN_MS = 5000;
-const MONITORED: ReadonlySet<InstanceStatus> = new Set(STATUS.monitored);
-
 interface Tracked {
   row: MonitoredInstance;
   spec: HealthSpecMs;
@@ -81,8 +75,6 @@ export class Monitor implements Service, StartWatcher {
   private syncTimer: TimerHandle | undefined;
   private syncing: Promise<void> | undefined;
   private seq = 0;
-  private syncs = 0;
-  private lastReadMs: number | undefined;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(private readonly o: MonitorOptions) {
@@ -187,52 +179,29 @@ export class Monitor implements Service, StartWatcher {
     this.syncTimer.unref?.();
   }
 
-  /**
-   * Writes pending probe results, then re-reads which instances to watch. Every
-   * FULL_SYNC_EVERY-th sync reads every monitored row; the others read only rows changed since
-   * the last read (with a margin for other processes' clocks and slow commits). Reading the
-   * whole fleet every second was most of the monitor's CPU: O(fleet) per second, whatever the
-   * probe interval.
-   */
+  /** Writes pending probe results, then re-reads which instances to watch. */
   private async sync(): Promise<void> {
     await this.writer.flush();
     const readAt = this.seq;
-    const started = this.o.clock.now();
-    const full = this.syncs++ % FULL_SYNC_EVERY === 0 || this.lastReadMs === undefined;
-    const margin = Math.max(CHANGE_MARGIN_MS, 2 * this.o.config.monitor.flushIntervalMs);
-    const rows = full ? await this.o.repo.listMonitored() : await this.o.repo.listChangedSince((this.lastReadMs ?? started) - margin);
+    const rows = await this.o.repo.listMonitored();
     if (this.state !== 'running') return;
-    this.lastReadMs = started;
     const seen = new Set<string>();
     for (const row of rows) {
-      const monitored = row.desiredState === 'running' && MONITORED.has(row.status) && row.containerId && row.hostPort;
-      const t = this.tracked.get(row.id);
-      if (t && t.touched > readAt) {
-        seen.add(row.id);
-        continue;
-      }
-      if (!monitored) {
-        // Changed and no longer monitored (stopped, deleting, failed): forget it now.
-        if (t) this.untrack(row.id);
-        continue;
-      }
+      if (!row.containerId || !row.hostPort) continue;
       seen.add(row.id);
+      const t = this.tracked.get(row.id);
+      if (t && t.touched > readAt) continue;
       if (!t) this.track(row);
       else this.refresh(t, row);
       // A restart decided before this daemon started (or before a lost timer) is picked up at its time.
       if (row.nextRestartAt !== null && (row.status === 'restarting' || row.status === 'crashloop')) this.restarts.resume(row);
     }
-    if (!full) return;
     for (const [id, t] of this.tracked) {
       if (seen.has(id) || t.touched > readAt) continue;
-      this.untrack(id);
+      this.tracked.delete(id);
+      this.scheduler.remove(id);
+      this.restarts.cancel(id);
     }
-  }
-
-  private untrack(id: string): void {
-    this.tracked.delete(id);
-    this.scheduler.remove(id);
-    this.restarts.cancel(id);
   }
 
   private track(row: MonitoredInstance, watched = false): Tracked {

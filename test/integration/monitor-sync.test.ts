@@ -3,9 +3,9 @@ import { until } from '../helpers/instances.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 /**
- * The monitor re-reads only rows changed since its last read (and every row now and then):
- * a change written by another berth process sharing the store — here, straight into the
- * store, as that process would — is still followed within a few seconds, both ways.
+ * A change written by another berth process sharing the store — here, straight into the
+ * store, as that process would — is followed by this process's monitor within seconds, both
+ * ways (its sync re-reads the monitored rows every monitor.flushIntervalMs).
  */
 let td: TestDaemon;
 
@@ -32,7 +32,6 @@ describe('monitor sync', () => {
     const db = td.daemon.store.db;
     // What another process's stop leaves in the row (its container is left running here: only the row matters to the monitor's sync).
     await db.updateTable('instances').set({ desired_state: 'stopped', status: 'stopped', updated_at: new Date().toISOString() }).where('id', '=', made.body.id).execute();
-    // Within seconds, not at the next full read (every ~10 s): the incremental read saw it.
     expect(await until(watched, (n) => n === 0, 8000, 200)).toBe(0);
 
     await db.updateTable('instances').set({ desired_state: 'running', status: 'starting', updated_at: new Date().toISOString() }).where('id', '=', made.body.id).execute();

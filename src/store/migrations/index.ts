@@ -5,7 +5,6 @@ import { jobRunNoteMigration } from './0002-job-run-note.js';
 import { identityByIdMigration } from './0003-identity-by-id.js';
 import { tenantLimitsMigration } from './0004-tenant-limits.js';
 import { tokenExpiryRetentionMigration } from './0005-token-expiry-retention.js';
-import { instancesUpdatedAtMigration } from './0011-instances-updated-at.js';
 
 /**
  * Every migration, in order, for every dialect. Names sort lexically; add new ones at the end
@@ -20,7 +19,6 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003-identity-by-id': identityByIdMigration(dialect),
         '0004-tenant-limits': tenantLimitsMigration(),
         '0005-token-expiry-retention': tokenExpiryRetentionMigration(),
-        '0011-instances-updated-at': instancesUpdatedAtMigration(),
       };
     },
   };

@@ -117,15 +117,6 @@ export class MonitorRepo {
     return rows.map(toInstance);
   }
 
-  /**
-   * Every instance (any status, any desired state) changed at or after `sinceMs`: the
-   * monitor's incremental sync. Rows that left monitoring are in it too, so they can be dropped.
-   */
-  async listChangedSince(sinceMs: number): Promise<MonitoredInstance[]> {
-    const rows = await this.db.selectFrom('instances').select(COLUMNS).where('updated_at', '>=', iso(sinceMs)).execute();
-    return rows.map(toInstance);
-  }
-
   async get(id: string): Promise<MonitoredInstance | undefined> {
     const row = await this.db.selectFrom('instances').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toInstance(row) : undefined;
