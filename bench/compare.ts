@@ -22,7 +22,7 @@ const runs = history.filter((h) => h.mode === mode);
 const now = runs.at(-1);
 const before = runs.at(-2);
 if (!now || !before) {
-  process.stdout.write(`bench:compare needs two ${mode ?? ''} runs in bench/history.jsonl; it has ${runs.length}. Run \`npm run bench -- --${mode ?? 'quick'}\`.\n`);
+  process.stdout.write(`bench:compare needs two ${mode ? `${mode} ` : ''}runs in bench/history.jsonl; it has ${runs.length}. Run \`npm run ${mode === 'simulate' ? 'bench:simulate' : `bench -- --${mode ?? 'quick'}`}\` again.\n`);
   process.exit(0);
 }
 const threshold = Number(opt('--threshold') ?? 1.2);
