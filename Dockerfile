@@ -21,19 +21,16 @@ COPY src ./src
 # The dashboard's sources: Vite bundles them into dist/web, served at /ui/. The generated API types
 # (web/src/api/schema.d.ts) are committed and only matter to the typecheck, so Vite alone builds it.
 COPY web ./web
+COPY scripts/vendor-redoc.mjs ./scripts/vendor-redoc.mjs
 # Compile; keep production dependencies only. berth serves just one file of redoc (its
-# self-contained browser bundle), so redoc's ~40 MB dependency tree (react, core-js, ...) is
-# pruned and the bundle kept. Also dropped: the addon's objects, static library and C sources,
+# self-contained browser bundle): redoc is a devDependency and the build copies the bundle to
+# dist/vendor/redoc. Also dropped: the addon's objects, static library and C sources,
 # type declarations, markdown, and source maps unless SOURCEMAPS=true.
 RUN npx tsc -p tsconfig.build.json --sourceMap "${SOURCEMAPS}" \
  && npx vite build --config web/vite.config.ts --logLevel warn \
  && test -f dist/web/index.html \
- && cp -a node_modules/redoc /tmp/redoc \
- && npm pkg delete dependencies.redoc \
+ && node scripts/vendor-redoc.mjs dist/vendor/redoc \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
- && mkdir -p node_modules/redoc/bundles \
- && cp /tmp/redoc/package.json /tmp/redoc/LICENSE node_modules/redoc/ \
- && cp /tmp/redoc/bundles/redoc.standalone.js* node_modules/redoc/bundles/ \
  && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/*.a \
            node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/deps \
            node_modules/better-sqlite3/src \
@@ -72,6 +69,7 @@ COPY package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/dist/web ./dist/web
+COPY --from=build /src/dist/vendor ./dist/vendor
 COPY images/berth/healthcheck.mjs ./healthcheck.mjs
 COPY images/berth/berth.yml /etc/berth/berth.yml
 ENV NODE_ENV=production \

@@ -25,7 +25,7 @@ import type { BenchContext } from './baselines/bench-context.js';
 import { runSequential } from './scenarios/provision-sequential.js';
 import { runBurst } from './scenarios/provision-burst.js';
 import { runRecover, type RecoverSide } from './scenarios/recover.js';
-import { startBerthSide, type BerthSide } from './berth/berth-side.js';
+import { LIGHT_IMAGE, startBerthSide, type BerthSide } from './berth/berth-side.js';
 import { startSwarmSide, type SwarmSide } from './berth/berth-swarm-side.js';
 import { runPopulationScenarios } from './scenarios/population.js';
 
@@ -61,6 +61,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
+  if (args.light) {
+    try {
+      await docker.getImage(LIGHT_IMAGE).inspect();
+    } catch {
+      log(`image ${LIGHT_IMAGE} is missing: build it with \`bash images/build-light-agent.sh\``);
+      return 1;
+    }
+  }
   const cleanup = new CleanupRegistry(docker, log);
   cleanup.label(`${BENCH_LABEL}=${runId}`);
   cleanup.installSignalHandlers();
@@ -135,13 +143,14 @@ async function main(argv: string[]): Promise<number> {
     const populationScenarios = (['probe', 'reads', 'boot', 'memory'] as const).filter((s) => args.scenarios.has(s));
     if (populationScenarios.length) {
       if (!berth) log('scenarios 5–8 measure berth itself: skipped because the berth side is not part of this run');
-      else await guard(report, 'population', async () => runPopulationScenarios({ berth: berth as BerthSide, ctx, plan, only: new Set(populationScenarios), report, root: ROOT }), berth);
+      else await guard(report, 'population', async () => runPopulationScenarios({ berth: berth as BerthSide, ctx, plan, only: new Set(populationScenarios), report, root: ROOT, light: args.light === true }), berth);
     }
     for (const p of [...Object.values(sides), ...cleanupAfter]) await p.teardown().catch(() => undefined);
   } finally {
     log('cleaning up…');
     await cleanup.run();
     const file = report.write(path.join(ROOT, 'bench/results'));
+    if (!args.noHistory) report.appendHistory(path.join(ROOT, 'bench/history.jsonl'));
     log(`results: ${path.relative(process.cwd(), file)}`);
   }
   return report.errors.length ? 1 : 0;

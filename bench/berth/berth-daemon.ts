@@ -37,7 +37,8 @@ export class BerthDaemon {
     this.logFile = path.join(options.dir, 'berth.log');
     this.configFile = path.join(options.dir, 'berth.yml');
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(this.configFile, stringify({ network: options.network, ...(options.plans ? { plans: options.plans } : {}), ...(options.extra ?? {}) }));
+    // Per-token rate limits off: the reads scenario measures serving, not 429s.
+    writeFileSync(this.configFile, stringify({ network: options.network, rateLimit: { enabled: false }, ...(options.plans ? { plans: options.plans } : {}), ...(options.extra ?? {}) }));
   }
 
   get pid(): number {

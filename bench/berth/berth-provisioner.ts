@@ -19,6 +19,8 @@ export class BerthProvisioner implements Provisioner {
     private readonly plan = 'starter',
     /** On Swarm: the instance answers on its node's address, and is gone when this says so (service, task, volume). */
     private readonly swarm?: { gone: (tenant: Tenant) => Promise<boolean> },
+    /** The tenant image: the node test agent by default; the light agent (busybox httpd) for big populations. */
+    private readonly image: string = TENANT.image,
   ) {
     if (swarm) this.name = 'swarm';
   }
@@ -31,7 +33,7 @@ export class BerthProvisioner implements Provisioner {
       tenant: name,
       name,
       plan: this.plan,
-      image: TENANT.image,
+      image: this.image,
       port: TENANT.containerPort,
       health: { path: TENANT.healthPath, intervalSeconds: this.probeIntervalSeconds },
     });

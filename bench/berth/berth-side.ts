@@ -8,6 +8,9 @@ import { BerthClient } from './berth-client.js';
 import { BerthDaemon } from './berth-daemon.js';
 import { BerthProvisioner } from './berth-provisioner.js';
 
+/** Built by images/build-light-agent.sh. */
+export const LIGHT_IMAGE = 'berth/light-agent:local';
+
 /** The starter plan's limits with restart.baseDelaySeconds 0: isolates berth's reaction time from its backoff policy. */
 const IMMEDIATE_PLAN = 'bench-immediate';
 
@@ -18,6 +21,8 @@ export interface BerthSide {
   provisioner: BerthProvisioner;
   /** The same, on a plan whose first restart is immediate (restart.baseDelaySeconds 0). */
   immediateRestart: BerthProvisioner;
+  /** Provisions the light agent (berth/light-agent:local): the population with --light. */
+  light: BerthProvisioner;
   bootMs: number;
   /** RSS a few seconds after boot with no instance. */
   idleRssBytes: number;
@@ -77,6 +82,7 @@ export async function startBerthSide(o: { ctx: BenchContext; root: string; clean
     client: current,
     provisioner: new BerthProvisioner(current, ctx.docker, o.probeIntervalSeconds),
     immediateRestart: new BerthProvisioner(current, ctx.docker, o.probeIntervalSeconds, IMMEDIATE_PLAN),
+    light: new BerthProvisioner(current, ctx.docker, o.probeIntervalSeconds, 'starter', undefined, LIGHT_IMAGE),
     bootMs,
     idleRssBytes,
     runtimeUp: () => waitRuntimeUp(daemon.url, ctx.log),

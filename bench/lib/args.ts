@@ -11,6 +11,10 @@ export interface BenchArgs {
   targets: Set<Target>;
   /** Overrides every tenant count (still capped by what memory allows). */
   count?: number;
+  /** The population (scenarios 5–8) runs the light agent (busybox httpd) instead of the node test agent. */
+  light?: boolean;
+  /** Leave bench/history.jsonl alone (a trial run). */
+  noHistory?: boolean;
   help: boolean;
 }
 
@@ -23,6 +27,9 @@ export const USAGE = `Usage: npm run bench -- [--quick | --full] [--only <list>]
                    sides:     ${TARGETS.join(', ')}
                  e.g. --only raw,cli,compose (baselines only), --only berth,reads
   --count N      tenant count for every scenario instead of the mode's default
+  --light        scenarios 5–8 populate with berth/light-agent:local (busybox httpd, ~1 MiB a
+                 tenant; build it with bash images/build-light-agent.sh) instead of the node agent
+  --no-history   do not add this run to bench/history.jsonl (what npm run bench:compare reads)
 `;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -35,6 +42,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--quick': args.mode = 'quick'; break;
       case '--full': args.mode = 'full'; break;
       case '-h': case '--help': args.help = true; break;
+      case '--no-history': args.noHistory = true; break;
+      case '--light': args.light = true; break;
       case '--count': {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1) fail('--count must be a positive integer');

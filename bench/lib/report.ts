@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchAbort } from './abort.js';
+import { appendHistory, flatten, loadAvg } from './history.js';
 import type { MachineInfo } from './machine.js';
 
 /** One scenario's output: a markdown table for people, data for the JSON file. */
@@ -37,6 +38,12 @@ export class Report {
 
   markdown(): string {
     return this.sections.map(render).join('\n');
+  }
+
+  /** Adds this run's figures to the committed history (bench/history.jsonl) that bench:compare reads. */
+  appendHistory(file: string): void {
+    if (!this.sections.length) return;
+    appendHistory(file, { runId: this.meta.runId, mode: this.meta.mode, startedAt: this.meta.startedAt, loadAvg: loadAvg(), metrics: flatten(this.sections) });
   }
 
   /** Writes bench/results/<time>-<mode>.json and latest-<mode>.json; returns the first path. */

@@ -22,7 +22,7 @@ function reserveBytes(): number {
  * of a tenant on the first batch and stopping at what the machine can hold with the reserve
  * left free. Returns the tenants and why the count is what it is.
  */
-async function populate(berth: BerthSide, target: number, ctx: BenchContext): Promise<{ tenants: Tenant[]; why: string }> {
+async function populate(berth: BerthSide, target: number, ctx: BenchContext, light: boolean): Promise<{ tenants: Tenant[]; why: string }> {
   const tenants: Tenant[] = [];
   const reserve = reserveBytes();
   const before = memAvailableBytes();
@@ -32,7 +32,7 @@ async function populate(berth: BerthSide, target: number, ctx: BenchContext): Pr
   while (tenants.length < cap) {
     const size = Math.min(batch, cap - tenants.length);
     const names = Array.from({ length: size }, (_, i) => `${ctx.runId}-p${tenants.length + i}`);
-    const made = await mapLimit(names, batch, (n) => berth.provisioner.provision(n));
+    const made = await mapLimit(names, batch, (n) => (light ? berth.light : berth.provisioner).provision(n));
     tenants.push(...made);
     if (tenants.length === made.length && tenants.length < cap) {
       const perTenant = Math.max((before - memAvailableBytes()) / tenants.length, 16 * 1024 * 1024);
@@ -54,12 +54,12 @@ async function populate(berth: BerthSide, target: number, ctx: BenchContext): Pr
 }
 
 /** Scenarios 5–8 on one population of berth instances: probe load, reads, memory, boot. */
-export async function runPopulationScenarios(o: { berth: BerthSide; ctx: BenchContext; plan: BenchPlan; only: Set<PopulationScenario>; report: Report; root: string }): Promise<void> {
+export async function runPopulationScenarios(o: { berth: BerthSide; ctx: BenchContext; plan: BenchPlan; only: Set<PopulationScenario>; report: Report; root: string; light?: boolean }): Promise<void> {
   const { berth, ctx, plan, report } = o;
   const popStart = performance.now();
-  const { tenants, why } = await populate(berth, plan.population, ctx);
+  const { tenants, why } = await populate(berth, plan.population, ctx, o.light === true);
   const n = tenants.length;
-  const populateNote = `population: ${n} instances through POST /v1/instances?wait=running, 8 in flight, in ${ms(performance.now() - popStart)} (${why})`;
+  const populateNote = `population: ${n} ${o.light ? 'light-agent (busybox httpd) ' : ''}instances through POST /v1/instances?wait=running, 8 in flight, in ${ms(performance.now() - popStart)} (${why})`;
   ctx.log(`  ${populateNote}`);
   const list = await berth.client().listInstances();
   const listNote = `GET /v1/instances returns ${list.items.length} items of total ${list.total}`;
@@ -68,7 +68,8 @@ export async function runPopulationScenarios(o: { berth: BerthSide; ctx: BenchCo
   await new Promise((r) => setTimeout(r, Math.min(15_000, plan.probeIntervalSeconds * 1000)));
   const load = o.only.has('probe') || o.only.has('memory') ? await measureProbeLoad(berth, plan.probeWindowSeconds) : undefined;
   if (o.only.has('probe') && load) {
-    const victim = tenants[Math.floor(n / 2)] as Tenant;
+    // The notice needs the node agent's POST /fail: with a light population, one node agent joins it.
+    const victim = o.light ? await berth.provisioner.provision(`${ctx.runId}-pnode`) : tenants[Math.floor(n / 2)] as Tenant;
     const notice = await measureNotice(berth, victim, plan.probeIntervalSeconds * 1000 * 6 + 30_000);
     report.add({
       id: 'probe-load',

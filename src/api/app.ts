@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +14,7 @@ import { AuthFailureGuard } from './auth-failure-guard.js';
 import { acceptEmptyJsonBodies } from './empty-json-body.js';
 import { transformDocument, transformRoute } from './openapi-contract.js';
 import { installErrorHandler } from './error-handler.js';
+import { lazyCompilers } from './lazy-compilers.js';
 import { installRateLimits, type RateLimitSettings } from './rate-limits.js';
 import { ErrorSchema } from './schemas.js';
 import { registerUi } from './ui-static.js';
@@ -43,6 +45,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Per-request logs are left out (info level); failures are logged by the error handler.
     loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: deps.bodyLimitBytes,
+    // Route schemas compile on first use, not at boot (see lazy-compilers.ts).
+    schemaController: { compilersFactory: lazyCompilers() },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // The daemon waits for in-flight requests itself during shutdown.
     forceCloseConnections: 'idle',
@@ -82,11 +86,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const redocJs = readRedocBundle();
+  // The ~1 MB bundle is read on the first request for it, not at boot.
+  let redocJs: string | undefined;
   app.get('/redoc', { schema: { hide: true } }, async (_req, reply) => {
     void reply.type('text/html').send(REDOC_HTML);
   });
   app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_req, reply) => {
+    redocJs ??= readRedocBundle();
     void reply.type('application/javascript').header('cache-control', 'max-age=86400').send(redocJs);
   });
 
@@ -101,12 +107,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app;
 }
 
+/**
+ * ReDoc's prebuilt browser bundle: copied into dist/vendor/redoc by the build (a production
+ * install has no redoc package); from the redoc devDependency when running from source.
+ */
 function readRedocBundle(): string {
-  const require = createRequire(import.meta.url);
+  const built = fileURLToPath(new URL('../../vendor/redoc/redoc.standalone.js', import.meta.url));
+  if (existsSync(built)) return readFileSync(built, 'utf8');
   try {
-    return readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8');
+    return readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'), 'utf8');
   } catch {
-    return 'document.body.textContent = "ReDoc bundle missing: run npm ci";';
+    return 'document.body.textContent = "ReDoc bundle missing: run npm run build";';
   }
 }
 

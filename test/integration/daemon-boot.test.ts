@@ -55,6 +55,10 @@ describe(`berth serve (${testEnv.store})`, () => {
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/tokens', '/v1/docker/containers']));
     expect((await fetch(`${p.url}/docs/`)).status).toBe(200);
     expect((await fetch(`${p.url}/redoc`)).status).toBe(200);
+    // The prebuilt bundle (dist/vendor/redoc), read on first request: no redoc package at run time.
+    const bundle = await fetch(`${p.url}/redoc/redoc.standalone.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
 
     const t0 = Date.now();
     p.child.kill('SIGTERM');

@@ -120,7 +120,7 @@ describe(`instance lifecycle on the real engine (${testEnv.store})`, () => {
     expect(list.body.total).toBe(1);
     expect(list.body.items[0]?.id).toBe(acme.id);
     expect((await td.api<{ total: number }>('GET', '/v1/instances?plan=pro')).body.total).toBe(0);
-    expect((await td.api<{ items: unknown[]; total: number }>('GET', '/v1/instances?limit=1&offset=1')).body).toEqual({ items: [], total: 1 });
+    expect((await td.api<{ items: unknown[]; total: number }>('GET', '/v1/instances?limit=1&offset=1')).body).toEqual({ items: [], total: 1, next: null });
     expect((await getInstance(td, acme.id)).body.name).toBe('acme');
     expect((await getInstance(td, 'nope')).status).toBe(404);
     const bad = await td.api<ErrorBody>('GET', '/v1/instances?status=sleeping');

@@ -6,7 +6,8 @@ import type { App } from '../app.js';
 import { errorResponses, listOf, Security } from '../schemas.js';
 import { instanceLogRoutes } from './instance-logs.js';
 import type { InstanceRouteDeps } from './instance-route-deps.js';
-import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams, StatusSchema } from './instance-schemas.js';
+import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams } from './instance-schemas.js';
+import { decodeCursor, encodeCursor, FullListSchema, InstanceSummarySchema, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListQuery, summaryOf, SummaryListSchema } from './instance-list.js';
 import { viewerOf } from './viewer-of.js';
 
 export type { InstanceRouteDeps };
@@ -32,6 +33,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
   return (app: App): void => {
     addSharedSchemas(app);
+    if (!app.getSchema('InstanceSummary')) app.addSchema(InstanceSummarySchema);
     const ref = Type.Ref('Instance');
 
     app.post('/v1/instances', {
@@ -62,22 +64,28 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
 
     app.get('/v1/instances', {
       schema: {
-        summary: 'List instances (tenant tokens see their own tenant only)', tags: ['instances'], security: Security,
-        querystring: Type.Object({
-          tenant: Type.Optional(Type.String({ maxLength: 63 })),
-          status: Type.Optional(StatusSchema),
-          plan: Type.Optional(Type.String({ maxLength: 32 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-        }),
-        response: { 200: listOf(ref), ...errorResponses(403) },
+        summary: 'List instances, a page at a time (tenant tokens see their own tenant only)', tags: ['instances'], security: Security,
+        description: `In creation order, ${LIST_DEFAULT_LIMIT} per page unless \`limit\` says otherwise (at most ${LIST_MAX_LIMIT}). `
+          + 'Follow `next` (pass it as `cursor`) until it is null. `view=summary` gives compact items (InstanceSummary). '
+          + 'Answers carry an ETag: send it back in If-None-Match to get 304 when nothing changed.',
+        querystring: ListQuery,
+        response: { 200: Type.Union([FullListSchema, SummaryListSchema]), ...errorResponses(403) },
       },
-    }, async (request) => {
-      const { tenant, status, plan, limit, offset } = request.query;
-      return instances.list({
+    }, async (request, reply) => {
+      const { tenant, status, plan, limit, offset, cursor, view } = request.query;
+      if (cursor !== undefined && offset) throw BerthError.invalid('offset', 'cannot be combined with cursor');
+      const page = await instances.list({
         ...(tenant ? { tenant } : {}), ...(status ? { status } : {}), ...(plan ? { plan } : {}),
-        limit: limit ?? 100, offset: offset ?? 0,
+        ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}),
+        limit: limit ?? LIST_DEFAULT_LIMIT, offset: offset ?? 0,
       }, viewerOf(request));
+      const last = page.items.at(-1);
+      const next = page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+      // Each view has its own compiled serializer (the union above documents both; it is never compiled).
+      if (view === 'summary') {
+        return reply.serializer(reply.compileSerializationSchema(SummaryListSchema, '200')).send({ items: page.items.map(summaryOf), total: page.total, next });
+      }
+      return reply.serializer(reply.compileSerializationSchema(FullListSchema, '200')).send({ items: page.items, total: page.total, next });
     });
 
     app.get('/v1/instances/:idOrName', {

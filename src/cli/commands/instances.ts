@@ -78,16 +78,22 @@ interface ListOptions {
   quiet?: boolean;
 }
 
-/** Every page of the list: a person asking for `ls` means all of it. */
+/**
+ * Every page of the list, following the API's `next` cursor: a person asking for `ls` means all
+ * of it. The table needs only the summary view; --json prints full instances.
+ */
 async function listAll(ctx: CliContext, opts: ListOptions): Promise<InstanceList> {
   const items: Instance[] = [];
   let total: number;
-  for (let offset = 0; ; offset += 500) {
-    const page = await ctx.client().get<InstanceList>('/v1/instances', { tenant: opts.tenant, status: opts.status, plan: opts.plan, limit: 500, offset });
+  let cursor: string | undefined;
+  do {
+    const page: InstanceList = await ctx.client().get<InstanceList>('/v1/instances', {
+      tenant: opts.tenant, status: opts.status, plan: opts.plan, limit: 500, cursor, view: opts.json ? undefined : 'summary',
+    });
     items.push(...page.items);
     total = page.total;
-    if (page.items.length === 0 || items.length >= total) break;
-  }
+    cursor = page.next ?? undefined;
+  } while (cursor);
   return { items, total };
 }
 

@@ -59,6 +59,9 @@ describe('instance provisioner (fake engine)', () => {
     expect(fake.volumes.size).toBe(1);
     expect((await instances.repo.get(instance.id))?.containerId).toBe(container?.info.id);
     expect(watched).toEqual([instance.id]);
+    // The critical path: one inspect (is a container of that name there?), never one of the container just created.
+    expect(fake.calls.filter((c) => c.startsWith('inspectContainer'))).toHaveLength(1);
+    expect(fake.calls.filter((c) => c.startsWith('createContainer') || c.startsWith('startContainer'))).toHaveLength(2);
   });
 
   it('leaves a create `creating` on a transient engine failure, and finishes it on the next attempt', async () => {

@@ -71,10 +71,23 @@ export class InstanceProvisioner {
 
   /** Finds or creates the container (and its volume and network). Recreates one built for an older port. */
   async ensureContainer(row: InstanceRecord): Promise<ContainerInfo> {
+    const ref = await this.ensureContainerRef(row);
+    if (ref.info) return ref.info;
+    const made = await this.o.runtime.inspectContainer(ref.id);
+    if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
+    return made;
+  }
+
+  /**
+   * As ensureContainer, without inspecting a container it has just created (its state is
+   * `created`): starting one needs only its id, and the inspect was an engine round trip on
+   * every create's critical path.
+   */
+  private async ensureContainerRef(row: InstanceRecord): Promise<{ id: string; state: string; info?: ContainerInfo }> {
     const existing = await this.findContainer(row);
     if (existing && existing.labels[LABELS.port] === String(row.hostPort)) {
       if (row.containerId !== existing.id) await this.o.repo.update(row.id, { containerId: existing.id });
-      return existing;
+      return { id: existing.id, state: existing.state, info: existing };
     }
     if (existing) await this.o.runtime.removeContainer(existing.id);
     const plan = this.o.plans.get(row.plan);
@@ -85,9 +98,7 @@ export class InstanceProvisioner {
     const id = await this.o.networks.use(row.tenant, plan, (network) =>
       this.o.runtime.createContainer(buildContainerSpec(row, plan, network, this.o.settings, secrets)));
     await this.o.repo.update(row.id, { containerId: id });
-    const made = await this.o.runtime.inspectContainer(id);
-    if (!made) throw new BerthError('RUNTIME_ERROR', `container of ${row.name} vanished right after it was created`);
-    return made;
+    return { id, state: 'created' };
   }
 
   /**
@@ -131,7 +142,7 @@ export class InstanceProvisioner {
   async startContainer(row: InstanceRecord, actor: string): Promise<InstanceRecord> {
     const avoid = new Set<number>();
     for (let attempt = 0; ; attempt++) {
-      const container = await this.ensureContainer(row);
+      const container = await this.ensureContainerRef(row);
       if (container.state === 'running') return row;
       try {
         await this.o.runtime.startContainer(container.id);

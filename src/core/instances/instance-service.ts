@@ -246,15 +246,17 @@ export class InstanceService {
     return this.view(await this.find(idOrName, viewer));
   }
 
-  async list(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: Instance[]; total: number }> {
+  /** One page in creation order; `more` says whether rows follow it (one extra row is read to know). */
+  async list(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: Instance[]; total: number; more: boolean }> {
     if (viewer.tenant && filter.tenant && filter.tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${filter.tenant}`);
+    const limit = filter.limit ?? 100;
     const { rows, total } = await this.o.repo.list({
       ...filter,
       ...(viewer.tenant ? { tenant: viewer.tenant } : {}),
-      limit: filter.limit ?? 100,
+      limit: limit + 1,
       offset: filter.offset ?? 0,
     });
-    return { items: rows.map((r) => this.view(r)), total };
+    return { items: rows.slice(0, limit).map((r) => this.view(r)), total, more: rows.length > limit };
   }
 
   /**

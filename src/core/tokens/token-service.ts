@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../common/clock.js';
 import { BerthError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
@@ -32,11 +33,33 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** API tokens: stored only as hashes; the plain token is shown once, at creation. */
+export interface TokenCacheOptions {
+  /** How long a looked-up token is trusted without asking the store again (ms); 0 turns the cache off. */
+  ttlMs?: number;
+  /** Most tokens kept (least recently used leave first). */
+  max?: number;
+}
+
+/** A revoke on another berth process sharing the store takes effect here within this bound. */
+export const TOKEN_CACHE_TTL_MS = 5000;
+
+/**
+ * API tokens: stored only as hashes; the plain token is shown once, at creation.
+ *
+ * Valid tokens are cached by hash for a few seconds (bounded count), so a read does not pay a
+ * store query for its token. A revoke through this process drops the entry at once; a revoke
+ * through another process sharing the store is seen when the entry ages out (TOKEN_CACHE_TTL_MS).
+ * Unknown tokens are never cached: guesses cannot fill the cache. Expiry is checked on every use.
+ */
 export class TokenService {
   private readonly touched = new Map<string, number>();
+  private readonly cache: LRUCache<string, TokenRecord> | undefined;
 
-  constructor(private readonly repo: TokensRepo, private readonly clock: Clock) {}
+  constructor(private readonly repo: TokensRepo, private readonly clock: Clock, cache: TokenCacheOptions = {}) {
+    const ttl = cache.ttlMs ?? TOKEN_CACHE_TTL_MS;
+    // The clock is injected so tests can age entries; lru-cache reads it through perf.now.
+    if (ttl > 0) this.cache = new LRUCache({ max: cache.max ?? 1000, ttl, ttlResolution: 0, ttlAutopurge: false, perf: { now: () => clock.now() } });
+  }
 
   async create(name: string, scope: TokenScope, tenant: string | null, expiresInSeconds?: number): Promise<{ token: string; view: TokenView }> {
     if (expiresInSeconds !== undefined && !(Number.isFinite(expiresInSeconds) && expiresInSeconds > 0)) throw BerthError.invalid('expiresInSeconds', 'must be a positive number of seconds');
@@ -62,7 +85,12 @@ export class TokenService {
   /** Resolves a bearer token, or throws UNAUTHORIZED. */
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send Authorization: Bearer <token>');
-    const row = await this.repo.findByHash(hashToken(token));
+    const hash = hashToken(token);
+    let row = this.cache?.get(hash);
+    if (!row) {
+      row = await this.repo.findByHash(hash);
+      if (row && !row.revokedAt) this.cache?.set(hash, row);
+    }
     if (!row || row.revokedAt) throw new BerthError('UNAUTHORIZED', 'invalid or revoked token');
     if (row.expiresAt && Date.parse(row.expiresAt) <= this.clock.now()) throw new BerthError('UNAUTHORIZED', `token expired at ${row.expiresAt}`);
     // last_used_at is advisory: write it at most once a minute per token.
@@ -86,6 +114,7 @@ export class TokenService {
     }
     const at = new Date(this.clock.now()).toISOString();
     await this.repo.revoke(row.id, at);
+    this.cache?.delete(row.hash);
     return toView({ ...row, revokedAt: row.revokedAt ?? at });
   }
 

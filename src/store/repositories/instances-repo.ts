@@ -23,6 +23,8 @@ export interface InstanceFilter {
   plan?: string;
   limit: number;
   offset: number;
+  /** Only rows after this one in list order (created_at, id): cursor paging. */
+  after?: { createdAt: string; id: string };
 }
 
 /** Instance rows. Writers update only the columns they own, conditionally on the status they expect. */
@@ -53,8 +55,10 @@ export class InstancesRepo {
     if (filter.tenant) query = query.where('tenant', '=', filter.tenant);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.plan) query = query.where('plan', '=', filter.plan);
+    const { after } = filter;
+    const page = after ? query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])])) : query;
     const [rows, count] = await Promise.all([
-      query.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+      page.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
       query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     ]);
     return { rows: rows.map(toInstanceRecord), total: Number(count?.n ?? 0) };

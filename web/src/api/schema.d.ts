@@ -165,7 +165,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List instances (tenant tokens see their own tenant only) */
+        /**
+         * List instances, a page at a time (tenant tokens see their own tenant only)
+         * @description In creation order, 100 per page unless `limit` says otherwise (at most 1000). Follow `next` (pass it as `cursor`) until it is null. `view=summary` gives compact items (InstanceSummary). Answers carry an ETag: send it back in If-None-Match to get 304 when nothing changed.
+         */
         get: operations["getInstances"];
         put?: never;
         /**
@@ -1150,6 +1153,25 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             at: string;
+        };
+        /** InstanceSummary */
+        InstanceSummary: {
+            id: string;
+            name: string;
+            tenant: string;
+            plan: string;
+            /** @description Lifecycle status */
+            status: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
+            desiredState: "running" | "stopped";
+            hostPort: number | null;
+            url: string | null;
+            restarts: number;
+            lastCheckAt: string | null;
+            lastCheckOk: boolean | null;
+            lastError: string | null;
+            node?: string | null;
+            createdAt: string;
+            updatedAt: string;
         };
         /** Plan */
         Plan: {
@@ -2222,8 +2244,14 @@ export interface operations {
                 /** @description Lifecycle status */
                 status?: "creating" | "starting" | "running" | "unhealthy" | "restarting" | "stopping" | "stopped" | "crashloop" | "failed" | "deleting" | "upgrading";
                 plan?: string;
+                /** @description Page size (default 100, at most 1000) */
                 limit?: number;
+                /** @description The `next` of the previous page */
+                cursor?: string;
+                /** @description Rows to skip (older paging; prefer cursor, which stays correct while instances come and go) */
                 offset?: number;
+                /** @description `summary`: compact items (InstanceSummary) */
+                view?: "full" | "summary";
             };
             header?: never;
             path?: never;
@@ -2240,6 +2268,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Instance"][];
                         total: number;
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        next: string | null;
+                    } | {
+                        items: components["schemas"]["InstanceSummary"][];
+                        total: number;
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        next: string | null;
                     };
                 };
             };
