@@ -55,7 +55,7 @@ export function jobsCases(target: DriverTarget): void {
       expect(done.length).toBeGreaterThanOrEqual(succeeded.length);
       for (const r of done) expect(r.results).toEqual([expect.objectContaining({ instance: name, outcome: 'succeeded', error: null })]);
       // Each restart went through the instances service: its history names the job.
-      const started = await td.api<{ items: Array<{ actor: string; message: string }> }>('GET', `/v1/events?type=started&instance=${name}&limit=100`);
+      const started = await td.api<{ items: Array<{ actor: string; message: string }> }>('GET', `/v1/events?type=restarted&instance=${name}&limit=100`);
       expect(started.body.items.filter((e) => e.actor === 'job:bounce' && e.message.includes('restarted by job bounce')).length).toBe(done.length);
       const instance = await waitFor('the target to run', async () => {
         const res = await td.api<{ status: string; restarts: number }>('GET', `/v1/instances/${name}`);

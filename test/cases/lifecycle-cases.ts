@@ -91,7 +91,7 @@ export function lifecycleCases(target: DriverTarget): void {
       for (const t of ['created', 'started', 'running', 'stopped', 'recreated']) expect(types, JSON.stringify(ev.body.items.map((e) => [e.type, e.message]))).toContain(t);
       expect(ev.body.items.find((e) => e.type === 'stopped')).toMatchObject({ actor: 'admin', message: 'maintenance' });
       expect(ev.body.items.find((e) => e.type === 'recreated')?.actor).toBe('berth');
-      expect(ev.body.items.find((e) => e.message === 'restarted on request')).toMatchObject({ type: 'started', actor: 'admin' });
+      expect(ev.body.items.find((e) => e.message === 'restarted on request')).toMatchObject({ type: 'restarted', actor: 'admin' });
     });
 
     it('lets a tenant token see and act on its own tenant only', async () => {

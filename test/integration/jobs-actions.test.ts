@@ -49,7 +49,7 @@ describe(`job actions on a real instance (${testEnv.store})`, () => {
     expect(mine.length).toBe(done.length);
     for (const e of mine) expect(e).toMatchObject({ actor: 'job:bounce', data: expect.objectContaining({ job: 'bounce', outcome: 'succeeded' }) });
     // The restarts went through the instances service: its own history names the job, and the instance is running.
-    const started = await td.api<{ items: Array<{ actor: string; message: string }> }>('GET', `/v1/events?type=started&instance=${target.name}&limit=100`);
+    const started = await td.api<{ items: Array<{ actor: string; message: string }> }>('GET', `/v1/events?type=restarted&instance=${target.name}&limit=100`);
     expect(started.body.items.filter((e) => e.actor === 'job:bounce' && e.message.includes('restarted by job bounce')).length).toBe(done.length);
     expect((await td.api<{ status: string }>('GET', `/v1/instances/${target.name}`)).body.status).toMatch(/^(running|starting)$/);
     await td.api('DELETE', '/v1/jobs/bounce');
