@@ -11,11 +11,12 @@ afterAll(async () => {
 
 describe(`two berths on one ${testEnv.store} store`, () => {
   it('run every slot exactly once between them (counted in runs and inside the container)', async () => {
-    const a = await startTestDaemon();
+    // Two daemons in one test process share a pid: each needs its own process id (several berths on Postgres).
+    const a = await startTestDaemon({ flags: { 'cluster.processId': 'pair-a' } });
     daemons.push(a);
     // Same store, same scope: a second berth process for the same fleet (the data dir too, for
     // the SQLite file and the admin token file the test helper reads).
-    const b = await startTestDaemon({ databaseUrl: a.databaseUrl, scope: a.scope, dataDir: a.dataDir });
+    const b = await startTestDaemon({ databaseUrl: a.databaseUrl, scope: a.scope, dataDir: a.dataDir, flags: { 'cluster.processId': 'pair-b' } });
     daemons.push(b);
     const target = await createInstance(a, `pair-${a.scope.slice(2)}`);
 

@@ -31,6 +31,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
 
   rollout.command('create')
     .description('Move the selected instances to a patched spec, maxParallel at a time; stops past maxFailures')
+    .addHelpText('after', '\nExamples:\n  berth rollout create --plan starter --image agent:v2 --max-parallel 5 --max-failures 2 --wait\n  berth rollout create --tenant acme --env LOG_LEVEL=debug')
     .option('--tenant <tenant>', 'select a tenant\'s instances')
     .option('--plan <plan>', 'select the instances on a plan')
     .option('--instances <names>', 'select instances by name or id (comma-separated)')
@@ -83,6 +84,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
 
   rollout.command('ls').alias('list')
     .description('Rollouts, newest first')
+    .addHelpText('after', '\nExamples:\n  berth rollout ls\n  berth rollout ls --json')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, _args, opts: { json?: boolean }) => {
       const res = await ctx.client().get<{ items: Rollout[]; total: number }>('/v1/rollouts');
@@ -98,6 +100,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
 
   rollout.command('show <id>')
     .description('A rollout with each instance\'s outcome')
+    .addHelpText('after', '\nExamples:\n  berth rollout show rol_01H…\n  berth rollout show rol_01H… --json')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, [id = ''], opts: { json?: boolean }) => {
       const r = await ctx.client().get<Rollout>(path(id));
@@ -115,6 +118,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
   for (const verb of ['pause', 'resume', 'cancel'] as const) {
     rollout.command(`${verb} <id>`)
       .description(verb === 'pause' ? 'Start no more instances (those mid-rollout finish)' : verb === 'resume' ? 'Continue a paused rollout' : 'Stop for good: pending instances are left as they are')
+      .addHelpText('after', `\nExamples:\n  berth rollout ${verb} rol_01H…`)
       .option('--json', 'print the API response as JSON')
       .action(action(io, async (ctx, [id = ''], opts: { json?: boolean }) => {
         const r = await ctx.client().post<Rollout>(`${path(id)}/actions`, { action: verb });

@@ -30,6 +30,7 @@ Examples:
 
   snapshots.command('create <instance>')
     .description('Snapshot an instance\'s /workspace now (the agent is paused, or with --stop stopped, for the copy)')
+    .addHelpText('after', '\nExamples:\n  berth snapshot create acme\n  berth snapshot create acme --stop --json')
     .option('--stop', 'stop the agent for the copy and start it again (instead of pausing it)')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, [instance], opts: { stop?: boolean; json?: boolean }) => {
@@ -47,6 +48,7 @@ Examples:
 
   snapshots.command('ls [instance]').alias('list')
     .description('List snapshots, newest first (of one instance, or all you may see)')
+    .addHelpText('after', '\nExamples:\n  berth snapshot ls\n  berth snapshot ls acme --json')
     .option('--tenant <tenant>', 'only this tenant\'s')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, [instance], opts: { tenant?: string; json?: boolean }) => {
@@ -67,6 +69,7 @@ Examples:
 
   snapshots.command('restore <snapshot> [instance]')
     .description('Restore a snapshot into an instance of its tenant (default: the one it was taken of); the agent restarts on it')
+    .addHelpText('after', '\nExamples:\n  berth snapshot restore snp_01H…\n  berth snapshot restore snp_01H… acme-copy')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, [id, instance], opts: { json?: boolean }) => {
       const client = ctx.client();
@@ -85,6 +88,7 @@ Examples:
 
   snapshots.command('rm <snapshot>').alias('delete')
     .description('Delete a snapshot and its file')
+    .addHelpText('after', '\nExamples:\n  berth snapshot rm snp_01H…\n  berth snapshot rm snp_01H… --json')
     .option('--json', 'print the API response as JSON')
     .action(action(io, async (ctx, [id], opts: { json?: boolean }) => {
       if (!id) throw usageError('name the snapshot to delete');

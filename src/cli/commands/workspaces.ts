@@ -42,6 +42,7 @@ export function registerWorkspaceCommands(program: Command, io: CliIo): void {
   workspaces.command('show <id>')
     .description('One kept workspace')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth workspaces show wks_01H…\n  berth workspaces show wks_01H… --json')
     .action(action(io, async (ctx, [id], opts: { json?: boolean }) => {
       const w = await ctx.client().get<WorkspaceView>(path(id ?? ''));
       if (opts.json) return ctx.out.json(w);
@@ -57,6 +58,7 @@ export function registerWorkspaceCommands(program: Command, io: CliIo): void {
     .description('Delete a kept workspace and its data')
     .option('-y, --yes', 'do not ask')
     .option('--json', 'print the API response as JSON')
+    .addHelpText('after', '\nExamples:\n  berth workspaces rm wks_01H…\n  berth workspaces rm wks_01H… --yes')
     .action(action(io, async (ctx, [id], opts: { yes?: boolean; json?: boolean }) => {
       if (!opts.yes && !(await confirm(`delete kept workspace ${id} and its data?`, ctx.io))) throw new CliError('not deleted', ExitCode.ERROR);
       const w = await ctx.client().delete<WorkspaceView>(path(id ?? ''));
