@@ -47,18 +47,19 @@ lane_sqlite() {
 lane_postgres() {
   local rc=0
   BERTH_TEST_STORE=postgres vt integration-postgres --project integration || rc=1
+  # Three berth processes on one Postgres store: leadership, takeover, locks, then the bounded
+  # chaos run. Before the Swarm suite and never beside it: with the host engine in Swarm mode
+  # the multi-berth instances did not come up (seen in a CI run; cause not yet found).
+  bash scripts/test-multi.sh || rc=1
   # The Swarm suite: puts the host engine in Swarm mode with two namespaced worker engines.
   bash scripts/test-swarm.sh || rc=1
   return "$rc"
 }
 # berth's own image and compose stack, then berth on Podman: engine-heavy builds, no shared state.
-# Then three berth processes on one Postgres store (a database of their own): leadership,
-# takeover, locks, and the bounded chaos run. Here rather than in the Postgres lane, which is the longest.
 lane_image() {
   local rc=0
   bash scripts/test-image.sh || rc=1
   bash scripts/test-podman.sh || rc=1
-  bash scripts/test-multi.sh || rc=1
   return "$rc"
 }
 
