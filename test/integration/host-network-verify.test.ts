@@ -61,4 +61,23 @@ describe(`networks are verified, not trusted (${testEnv.store})`, () => {
     expect(made.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
     expect(made.Labels?.['berth.scope']).toBe(td.scope);
   });
+
+  it('two networks left under one name by racing creators: keeps the oldest, removes the other, and the create goes through', async () => {
+    // What two berth processes creating the shared bridge at once can leave (the engine's duplicate check is best effort).
+    await td.api('DELETE', '/v1/instances/netv-c');
+    await until(async () => (await td.api('GET', '/v1/instances/netv-c')).status, (s) => s === 404, 30_000);
+    await rawDocker().getNetwork(shared).remove().catch(() => undefined);
+    const twin = {
+      Name: shared, Driver: 'bridge', CheckDuplicate: false,
+      Labels: { 'berth.managed': 'true', 'berth.scope': td.scope, 'berth.kind': 'network', 'berth.egress': 'public', 'berth.egress-allow': '' },
+      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    };
+    const first = await rawDocker().createNetwork(twin);
+    await rawDocker().createNetwork(twin);
+    const named = async (): Promise<string[]> => (await rawDocker().listNetworks({ filters: { name: [shared] } })).filter((n) => n.Name === shared).map((n) => n.Id);
+    expect(await named()).toHaveLength(2);
+    const ok = await td.api<{ status: string; lastError: string | null }>('POST', '/v1/instances?wait=running&timeout=60', { tenant: 'netv-d', name: 'netv-d', plan: 'starter' });
+    expect(ok.body, JSON.stringify(ok.body)).toMatchObject({ status: 'running' });
+    expect(await named()).toEqual([first.id]);
+  });
 });

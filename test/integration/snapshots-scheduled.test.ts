@@ -88,6 +88,15 @@ describe(`scheduled snapshots (${testEnv.store})`, () => {
     expect(left.body.items.map((s) => s.id)).toEqual([second!.id]);
     const plain = await createInstance(td, { tenant: 'sched', name: 'sched-plain', image: testEnv.image }, '?wait=running&timeout=90');
     expect(await td.daemon.snapshots.snapshotBeforeUpgrade(plain.body)).toBeUndefined();
+
+    // Through a real upgrade: the rollout holds the instance's lock while it takes the snapshot.
+    const patched = await td.api<{ upgrade: { status: string } | null }>('PATCH', '/v1/instances/sched-upg?wait=true&timeout=90', { env: { VERSION: '2' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.upgrade).toMatchObject({ status: 'succeeded' });
+    const after = await td.api<{ items: Snapshot[] }>('GET', '/v1/instances/sched-upg/snapshots');
+    expect(after.body.items).toHaveLength(1);
+    expect(after.body.items[0]).toMatchObject({ trigger: 'before-upgrade', status: 'ready' });
+    expect(after.body.items[0]!.id).not.toBe(second!.id);
   }, 180_000);
 
   it('a tenant\'s own snapshot job (mode stop), run on request, snapshots its instance and nothing of another tenant', async () => {

@@ -57,7 +57,7 @@ export function createSnapshots(d: SnapshotsDeps): Snapshots {
   const scope = config.runtime.scope;
   const service = new SnapshotService({
     repo: d.repo, instances: instances.repo, find: (idOrName, viewer) => instances.service.find(idOrName, viewer),
-    provisioner: instances.provisioner, runtime: d.runtime, gate: d.gate, lock: instances.lock, events: d.events,
+    provisioner: instances.provisioner, runtime: d.runtime, gate: d.gate, lock: instances.locks, events: d.events,
     files: new SnapshotFiles(snapshotDir(config)), plans: instances.plans, clock: d.clock, logger: d.logger,
     maxPerInstance: config.snapshots.maxPerInstance, maxPauseMs: config.snapshots.maxPauseSeconds * 1000,
     cancelWatch: (id) => instances.watcher.cancel(id),

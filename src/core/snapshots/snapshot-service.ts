@@ -10,7 +10,7 @@ import { WORKSPACE_TARGET } from '../instances/container-spec.js';
 import type { InstanceProvisioner } from '../instances/instance-provisioner.js';
 import { STATUS } from '../../common/instance-status.js';
 import { SYSTEM_VIEWER, type Viewer } from '../instances/instance-types.js';
-import type { KeyedLock } from '../instances/keyed-lock.js';
+import type { InstanceLock } from '../instances/instance-locks.js';
 import type { PlanCatalog } from '../plans/resolve-plans.js';
 import { SnapshotFiles } from './snapshot-files.js';
 import type { Snapshot, SnapshotMode, SnapshotTrigger } from './snapshot-types.js';
@@ -23,7 +23,8 @@ export interface SnapshotServiceDeps {
   provisioner: InstanceProvisioner;
   runtime: RuntimeDriver;
   gate: { require(): void; report(error: unknown): void };
-  lock: KeyedLock;
+  /** The instance's lock across berth processes: a snapshot never overlaps an upgrade, a restore or another snapshot. */
+  lock: InstanceLock;
   events: EventLog;
   files: SnapshotFiles;
   plans: PlanCatalog;
@@ -75,11 +76,19 @@ export class SnapshotService {
     return { items, total: items.length };
   }
 
-  /** Takes a snapshot now and returns it once the file is complete. */
+  /** Takes a snapshot now (holding the instance's lock) and returns it once the file is complete. */
   async create(idOrName: string, options: { mode: SnapshotMode; trigger?: SnapshotTrigger }, actor: string, viewer: Viewer): Promise<Snapshot> {
-    const trigger = options.trigger ?? 'manual';
     const found = await this.d.find(idOrName, viewer);
     this.d.gate.require();
+    return this.d.lock.run(found.id, () => this.take(found, options, actor));
+  }
+
+  /**
+   * The snapshot itself; the caller holds the instance's lock. The record is written inside the
+   * lock, so a berth booting meanwhile (recover) never mistakes it for one a dead berth left.
+   */
+  private async take(found: InstanceRecord, options: { mode: SnapshotMode; trigger?: SnapshotTrigger }, actor: string): Promise<Snapshot> {
+    const trigger = options.trigger ?? 'manual';
     const { runtime } = this.d;
     if (!runtime.exportPath || (options.mode === 'pause' && (!runtime.pauseContainer || !runtime.unpauseContainer))) {
       throw new BerthError('INVALID_STATE', `the ${runtime.name} runtime driver cannot take workspace snapshots${options.mode === 'pause' ? ' in mode pause' : ''}`);
@@ -99,14 +108,14 @@ export class SnapshotService {
     });
     let pauseMs: number | null = null;
     try {
-      const done = await this.d.lock.run(found.id, async () => {
-        const row = await this.d.instances.get(found.id);
-        if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${idOrName}`);
-        if (STATUS.busy.includes(row.status)) throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
-        const copied = await this.copy(row, snapshot, actor);
-        pauseMs = copied.pauseMs;
-        return copied;
-      });
+      const row = await this.d.instances.get(found.id);
+      if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `no instance ${found.name}`);
+      // An upgrade takes its snapshot while the instance is `upgrading`; anything else busy must wait.
+      if (STATUS.busy.includes(row.status) && !(trigger === 'before-upgrade' && row.status === 'upgrading')) {
+        throw new BerthError('INVALID_STATE', `instance ${row.name} is ${row.status}; try again when it is done`);
+      }
+      const done = await this.copy(row, snapshot, actor);
+      pauseMs = done.pauseMs;
       await this.d.repo.complete(id, { ...done, completedAt: this.now() });
     } catch (error) {
       this.d.gate.report(error);
@@ -218,7 +227,10 @@ export class SnapshotService {
    */
   async snapshotBeforeUpgrade(instance: { id: string; plan: string }, actor = 'berth'): Promise<Snapshot | undefined> {
     if (!this.d.plans.get(instance.plan)?.snapshots?.beforeUpgrade) return undefined;
-    return this.create(instance.id, { mode: 'pause', trigger: 'before-upgrade' }, actor, SYSTEM_VIEWER);
+    // The rollout already holds the instance's lock (taking it again here would wait on itself).
+    const found = await this.d.find(instance.id, SYSTEM_VIEWER);
+    this.d.gate.require();
+    return this.take(found, { mode: 'pause', trigger: 'before-upgrade' }, actor);
   }
 
   /**
@@ -226,15 +238,24 @@ export class SnapshotService {
    * removed; its agent, if still paused, is thawed.
    */
   async recover(): Promise<number> {
-    const stale = await this.d.repo.list({ status: 'creating' });
-    for (const s of stale) {
-      await this.d.files.remove(s.file).catch(() => undefined);
-      await this.d.repo.fail(s.id, 'berth stopped while the snapshot was taken', this.now(), null);
-      const row = await this.d.instances.get(s.instanceId);
-      const container = row ? await this.d.provisioner.findContainer(row).catch(() => undefined) : undefined;
-      if (container?.state === 'paused') await this.d.runtime.unpauseContainer?.(container.id);
-      this.d.logger.warn({ snapshot: s.id, instance: s.instance }, 'snapshot interrupted by a stop of berth; marked failed');
+    let recovered = 0;
+    for (const s of await this.d.repo.list({ status: 'creating' })) {
+      // Another berth on the same store that holds the instance's lock is taking it right now.
+      const done = await Promise.resolve(this.d.lock.tryRun(s.instanceId, async () => {
+        if ((await this.d.repo.get(s.id))?.status !== 'creating') return false;
+        await this.d.files.remove(s.file).catch(() => undefined);
+        await this.d.repo.fail(s.id, 'berth stopped while the snapshot was taken', this.now(), null);
+        const row = await this.d.instances.get(s.instanceId);
+        const container = row ? await this.d.provisioner.findContainer(row).catch(() => undefined) : undefined;
+        if (container?.state === 'paused') await this.d.runtime.unpauseContainer?.(container.id);
+        this.d.logger.warn({ snapshot: s.id, instance: s.instance }, 'snapshot interrupted by a stop of berth; marked failed');
+        return true;
+      })).catch((error: unknown) => {
+        if (!(error instanceof BerthError && error.code === 'INSTANCE_BUSY')) throw error;
+        return false;
+      });
+      if (done) recovered++;
     }
-    return stale.length;
+    return recovered;
   }
 }

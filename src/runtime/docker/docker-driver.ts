@@ -17,6 +17,7 @@ import { detectDiskLimitSupport, storageOptRefused, type DiskLimitSupport } from
 import { readArchive } from './read-archive.js';
 import { exportPath, importToVolume } from './workspace-archive.js';
 import { statPath } from './stat-path.js';
+import { AMBIGUOUS_NETWORK, settleDuplicateNetworks } from './settle-duplicate-networks.js';
 
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
@@ -426,13 +427,20 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   private async inspectNetwork(name: string, verifyAgainst?: NetworkSpec): Promise<NetworkInfo | undefined> {
-    try {
-      const n = await this.docker.getNetwork(name).inspect();
-      if (verifyAgainst) verifyNetwork(n, verifyAgainst, this.engineKind);
-      return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      this.fail(error, 'network');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const n = await this.docker.getNetwork(name).inspect();
+        if (verifyAgainst) verifyNetwork(n, verifyAgainst, this.engineKind);
+        return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        // Two creators raced to this name: keep the oldest, then look again (once).
+        if (attempt === 0 && AMBIGUOUS_NETWORK.test(String((error as Error).message))) {
+          await settleDuplicateNetworks(this.docker, name, verifyAgainst?.labels[LABELS.scope]).catch(() => 0);
+          continue;
+        }
+        this.fail(error, 'network');
+      }
     }
   }
 

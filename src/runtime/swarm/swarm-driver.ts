@@ -6,6 +6,8 @@ import type {
 } from '../runtime-driver.js';
 import { engineError } from '../docker/docker-connection.js';
 import { DockerDriver } from '../docker/docker-driver.js';
+import { LABELS } from '../labels.js';
+import { AMBIGUOUS_NETWORK, settleDuplicateNetworks } from '../docker/settle-duplicate-networks.js';
 import { ClusterView } from './cluster-view.js';
 import { pollTaskEvents } from './swarm-events.js';
 import { secretName, serviceSpec, type PublishMode, type SwarmSecretRef } from './swarm-specs.js';
@@ -332,7 +334,8 @@ export class SwarmDriver implements RuntimeDriver {
    * `icc` has no overlay equivalent, so only separate overlays keep tenants apart.
    */
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
-    const existing = await this.inspectNetwork(spec.name);
+    const scope = spec.labels[LABELS.scope];
+    const existing = await this.inspectNetwork(spec.name, scope);
     if (existing) return existing;
     try {
       await this.docker.createNetwork({
@@ -343,18 +346,25 @@ export class SwarmDriver implements RuntimeDriver {
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) this.fail(error, 'network');
     }
-    const made = await this.inspectNetwork(spec.name);
+    const made = await this.inspectNetwork(spec.name, scope);
     if (!made) throw new BerthError('RUNTIME_ERROR', `network ${spec.name} vanished right after it was created`);
     return made;
   }
 
-  private async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
-    try {
-      const n = await this.docker.getNetwork(name).inspect();
-      return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      this.fail(error, 'network');
+  private async inspectNetwork(name: string, scope?: string): Promise<NetworkInfo | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const n = await this.docker.getNetwork(name).inspect();
+        return { id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet ?? null, labels: n.Labels ?? {} };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        // Two berths raced to create this overlay: keep the oldest, then look again (once).
+        if (attempt === 0 && AMBIGUOUS_NETWORK.test(String((error as Error).message))) {
+          await settleDuplicateNetworks(this.docker, name, scope).catch(() => 0);
+          continue;
+        }
+        this.fail(error, 'network');
+      }
     }
   }
 
