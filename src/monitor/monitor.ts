@@ -206,7 +206,8 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       seen.add(row.id);
       const t = this.tracked.get(row.id);
       if (t && t.touched > readAt) continue;
-      if (!t) this.track(row);
+      // A row found `starting` is a fresh start (made here before watch() ran, or by another process): probed fast too.
+      if (!t) this.track(row, row.status === 'starting');
       else this.refresh(t, row);
       // A restart decided before this daemon started (or before a lost timer) is picked up at its time.
       if (row.nextRestartAt !== null && (row.status === 'restarting' || row.status === 'crashloop')) this.restarts.resume(row);
@@ -258,7 +259,7 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       return;
     }
     // Already watching this run (the reconciler asks again on each pass): nothing new to do.
-    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt) return;
+    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt && t.probe.watched) return;
     this.restarts.cancel(id);
     t.row = row;
     t.probe = new ProbeState(t.spec, row.startedAt ?? this.o.clock.now(), true);
@@ -350,6 +351,9 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold, consecutiveFailures: run.consecutiveFailures } }];
     }
     this.writer.add(item);
+    // A status change is written now, not at the next periodic flush: a create waiting for
+    // `running` sees it at once. Plain observations keep riding the batch.
+    if (write.transition && !firstOnly) void this.writer.flush().catch(() => undefined);
     if (firstOnly) {
       // Judged (healthy), or past its start with no answer: the disabled monitor stops here.
       if (verdict === 'healthy' || verdict === 'restart') this.cancel(id);

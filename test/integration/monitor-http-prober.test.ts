@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpProber, probeHost } from '../../src/monitor/http-prober.js';
 
@@ -17,8 +17,6 @@ describe('http prober (real sockets on 127.0.0.1)', () => {
       else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 2000);
       else res.writeHead(503).end('failing');
     });
-    // Node clients keep a socket for the server's advertised keep-alive timeout less 1 s.
-    server.keepAliveTimeout = 5000;
     server.on('connection', (socket) => {
       connections++;
       sockets.add(socket);
@@ -53,16 +51,38 @@ describe('http prober (real sockets on 127.0.0.1)', () => {
     expect(await prober.probe(closedPort, '/ok', 1000)).toMatchObject({ ok: false, failure: 'refused' });
   });
 
-  it('reuses one connection for probes closer together than the idle timeout, and recovers when the server drops it', async () => {
-    for (const socket of sockets) socket.destroy();
+  it('opens one connection per probe and leaves none open behind it', async () => {
     await new Promise((r) => setTimeout(r, 50));
     const before = connections;
     for (let i = 0; i < 5; i++) expect((await prober.probe(port, '/ok', 1000)).ok).toBe(true);
-    expect(connections - before).toBe(1);
-    // The server drops the idle connection: the next probe still passes, on a new one.
-    for (const socket of sockets) socket.destroy();
-    expect((await prober.probe(port, '/ok', 1000)).ok).toBe(true);
-    expect(connections - before).toBe(2);
+    expect(connections - before).toBe(5);
+    const end = Date.now() + 2000;
+    while (sockets.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(sockets.size).toBe(0);
+  });
+
+  it('reads a status line split over packets; an agent that hangs up or answers something else fails', async () => {
+    const raw = net.createServer((socket) => {
+      socket.once('data', (data) => {
+        const path = String(data).split(' ')[1];
+        if (path === '/split') {
+          socket.write('HTT');
+          setTimeout(() => socket.end('P/1.1 204 No Content\r\n\r\n'), 30);
+        } else if (path === '/hangup') socket.destroy();
+        else socket.end('SSH-2.0-not-http\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const rawPort = (raw.address() as AddressInfo).port;
+    try {
+      expect(await prober.probe(rawPort, '/split', 1000)).toMatchObject({ ok: true, statusCode: 204 });
+      expect(await prober.probe(rawPort, '/hangup', 1000)).toMatchObject({ ok: false, failure: 'reset' });
+      expect(await prober.probe(rawPort, '/other', 1000)).toMatchObject({ ok: false, failure: 'error', error: 'health check answer is not HTTP' });
+      // A path that would split the request is refused before anything is sent.
+      expect(await prober.probe(rawPort, '/x\r\nHost: elsewhere', 1000)).toMatchObject({ ok: false, failure: 'error' });
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
   });
 
   it('only ever targets an IP literal: wildcards and names fall back to loopback', () => {

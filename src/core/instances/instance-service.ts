@@ -362,11 +362,28 @@ export class InstanceService {
    */
   async waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Instance> {
     const until = this.o.clock.now() + timeoutMs;
-    for (;;) {
-      const row = await this.o.repo.get(id);
-      if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `instance ${id} was deleted while waiting`);
-      if (TERMINAL_FOR_WAIT.includes(row.status) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
-      await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, 200));
+    let wake: (() => void) | undefined;
+    // An event of this instance (running, failed, stopped…) is recorded after its status
+    // changed: look again at once. The poll covers changes made by another berth process.
+    const unsubscribe = this.o.events.subscribe((e) => {
+      if (e.instanceId === id) wake?.();
+    });
+    try {
+      for (;;) {
+        const row = await this.o.repo.get(id);
+        if (!row) throw new BerthError('INSTANCE_NOT_FOUND', `instance ${id} was deleted while waiting`);
+        if (TERMINAL_FOR_WAIT.includes(row.status) || this.o.clock.now() >= until || signal?.aborted) return this.view(row);
+        await new Promise<void>((resolve) => {
+          const timer = this.o.clock.setTimeout(() => wake?.(), 200);
+          wake = () => {
+            wake = undefined;
+            this.o.clock.clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      unsubscribe();
     }
   }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type DockerClient from 'dockerode';
+import { Docker } from './load-dockerode.js';
 import { BerthError } from '../../common/errors.js';
 
 /** TLS for a tcp:// engine (docker.tlsVerify / DOCKER_TLS_VERIFY, docker.certPath / DOCKER_CERT_PATH). */
@@ -16,7 +17,7 @@ export interface EngineTls {
  * TLS the engine's certificate is checked against ca.pem and berth presents cert.pem/key.pem.
  * `timeoutMs` is the client's idle timeout; 0 for streams and calls that carry their own deadline.
  */
-export function connectDocker(host: string, timeoutMs = 30_000, tls?: EngineTls): Docker {
+export function connectDocker(host: string, timeoutMs = 30_000, tls?: EngineTls): DockerClient {
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length), timeout: timeoutMs });
   if (host.startsWith('/')) return new Docker({ socketPath: host, timeout: timeoutMs });
   const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(host);

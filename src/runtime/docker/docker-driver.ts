@@ -19,6 +19,9 @@ import { exportPath, importToVolume } from './workspace-archive.js';
 import { statPath } from './stat-path.js';
 import { AMBIGUOUS_NETWORK, settleDuplicateNetworks } from './settle-duplicate-networks.js';
 
+/** How long rules checked by this process are trusted before ensureNetwork checks them again. */
+const EGRESS_RECHECK_MS = 60_000;
+
 const KNOWN_EVENTS = new Set<RuntimeEventType>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'destroy', 'restart']);
 
 function labelFilter(labels: Record<string, string> | undefined): string[] {
@@ -41,7 +44,7 @@ export class DockerDriver implements RuntimeDriver {
     let rules = 0;
     for (const n of await this.listNetworks({ [LABELS.managed]: 'true', [LABELS.scope]: scope })) {
       // Networks made before egress policies existed get the default, public.
-      rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] });
+      rules += await this.applyEgress(n, policyFromLabels(n.labels) ?? { mode: 'public', allow: [] }, true);
     }
     return rules;
   }
@@ -69,11 +72,25 @@ export class DockerDriver implements RuntimeDriver {
     return this.firewall ? (await this.firewall.list(scope)).length : undefined;
   }
 
-  private async applyEgress(n: NetworkInfo, policy: NonNullable<NetworkSpec['egressPolicy']>): Promise<number> {
+  /**
+   * Networks whose rules this process checked lately (by network id and policy), with the rule
+   * count: every create passes through ensureNetwork, and checking the rules runs iptables
+   * several times (tens of ms on a create's critical path). A rule deleted by hand (a firewall
+   * reload) is put back within EGRESS_RECHECK_MS, and at every boot.
+   */
+  private readonly egressChecked = new Map<string, { at: number; rules: number }>();
+
+  private async applyEgress(n: NetworkInfo, policy: NonNullable<NetworkSpec['egressPolicy']>, recheck = false): Promise<number> {
     if (!this.firewall) return 0;
+    const key = `${n.id} ${policy.mode} ${policy.allow.join(',')}`;
+    const checked = this.egressChecked.get(key);
+    if (checked && !recheck && Date.now() - checked.at < EGRESS_RECHECK_MS) return checked.rules;
     const raw = await this.docker.getNetwork(n.id).inspect() as { Options?: Record<string, string> };
     const iface = raw.Options?.['com.docker.network.bridge.name'] ?? `br-${n.id.slice(0, 12)}`;
-    return this.firewall.apply(n.labels[LABELS.scope] ?? 'default', n.name, iface, policy);
+    const rules = await this.firewall.apply(n.labels[LABELS.scope] ?? 'default', n.name, iface, policy);
+    if (this.egressChecked.size > 10_000) this.egressChecked.clear();
+    this.egressChecked.set(key, { at: Date.now(), rules });
+    return rules;
   }
 
   /** The last CPU reading per container, the baseline for the next one-shot sample. */
