@@ -16,7 +16,7 @@ ARG SOURCEMAPS=false
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json rolldown.config.mjs ./
 COPY src ./src
 # The dashboard's sources: Vite bundles them into dist/web, served at /ui/. The generated API types
 # (web/src/api/schema.d.ts) are committed and only matter to the typecheck, so Vite alone builds it.
@@ -27,6 +27,7 @@ COPY scripts/vendor-redoc.mjs ./scripts/vendor-redoc.mjs
 # dist/vendor/redoc. Also dropped: the addon's objects, static library and C sources,
 # type declarations, markdown, and source maps unless SOURCEMAPS=true.
 RUN npx tsc -p tsconfig.build.json --sourceMap "${SOURCEMAPS}" \
+ && npx rolldown -c rolldown.config.mjs --logLevel warn \
  && npx vite build --config web/vite.config.ts --logLevel warn \
  && test -f dist/web/index.html \
  && node scripts/vendor-redoc.mjs dist/vendor/redoc \
@@ -82,5 +83,5 @@ EXPOSE 8081
 USER 10001:10001
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/cli/bin.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/bundle/berth.js"]
 CMD ["serve"]

@@ -43,7 +43,7 @@ const log = (...parts) => console.log(`[chaos ${new Date().toISOString().slice(1
 const adminUrl = process.env.BERTH_TEST_PG_URL ?? 'postgres://berth:berth@127.0.0.1:5432/postgres';
 const dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 const docker = new Docker({ socketPath: dockerHost.replace(/^unix:\/\//, '') });
-const bin = path.join(root, 'dist/src/cli/bin.js');
+const bin = path.join(root, 'dist/src/bundle/berth.js');
 const scope = `chaos-${randomBytes(3).toString('hex')}`;
 const dbName = `berth_chaos_${randomBytes(4).toString('hex')}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'berth-chaos-'));

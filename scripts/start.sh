@@ -10,7 +10,7 @@ step "docker engine"; bash scripts/ensure-docker.sh
 if [ ! -d node_modules ]; then
   step "npm ci (the first time compiles better-sqlite3: a few minutes)"; npm ci --no-audit --no-fund
 fi
-if [ ! -f dist/src/cli/bin.js ] || [ -n "$(find src -newer dist/src/cli/bin.js -name '*.ts' -print -quit)" ]; then
+if [ ! -f dist/src/bundle/berth.js ] || [ -n "$(find src -newer dist/src/bundle/berth.js -name '*.ts' -print -quit)" ]; then
   step "build"; npm run -s build
 fi
 # The test agent image lets a first `berth create` work offline; build it once.
@@ -18,4 +18,4 @@ if ! docker image inspect berth/test-agent:local >/dev/null 2>&1; then
   step "image berth/test-agent:local"; bash images/build-test-agent.sh
 fi
 step "berth serve $*"
-exec node dist/src/cli/bin.js serve "$@"
+exec node dist/src/bundle/berth.js serve "$@"

@@ -13,6 +13,6 @@ if [ ! -x "$CHROMIUM" ]; then
     echo "chromium is missing at $CHROMIUM: install Debian's chromium package (the dashboard tests need it)" >&2; exit 1
   fi
 fi
-if [ ! -f dist/web/index.html ] || [ ! -f dist/src/cli/bin.js ]; then timeout 600 npm run -s build; fi
+if [ ! -f dist/web/index.html ] || [ ! -f dist/src/bundle/berth.js ]; then timeout 600 npm run -s build; fi
 mkdir -p test-artifacts/e2e-ui
 timeout 1200 scripts/ci/vt e2e-ui --project e2e-ui "$@"

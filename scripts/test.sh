@@ -23,7 +23,7 @@ if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
   step "npm ci"; npm ci --no-audit --no-fund
 fi
 step "build";          npm run -s build
-chmod +x dist/src/cli/bin.js
+chmod +x dist/src/bundle/berth.js
 step "lint";           npm run -s lint
 step "typecheck";      npm run -s typecheck
 step "images";         bash images/build-test-agent.sh; bash images/build-s6-agent.sh

@@ -19,7 +19,7 @@ export interface BerthDaemonOptions {
 }
 
 /**
- * The built berth binary (`dist/src/cli/bin.js serve`) as its own process, with its own data
+ * The built berth binary (`dist/src/bundle/berth.js serve`) as its own process, with its own data
  * dir, scope and SQLite store — exactly what an operator runs. Logs go to a file, at the
  * default level.
  */
@@ -52,7 +52,7 @@ export class BerthDaemon {
 
   /** Spawns the daemon; resolves with ms from spawn to GET /ready → 200. */
   async start(timeoutMs = 120_000): Promise<number> {
-    const bin = path.join(this.options.root, 'dist/src/cli/bin.js');
+    const bin = path.join(this.options.root, 'dist/src/bundle/berth.js');
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
     const fd = openSync(this.logFile, 'a');
     const started = performance.now();

@@ -20,11 +20,13 @@ export function lazyCompilers(): { buildValidator: ValidatorFactory; buildSerial
   const validators = AjvCompiler();
   const serializers = SerializerSelector();
   const buildValidator: ValidatorFactory = (externalSchemas, options) => {
-    const compile = validators(externalSchemas, options);
+    // The Ajv instance itself (meta-schema compile: tens of ms) is made on the first validation too.
+    let compile: ReturnType<ValidatorFactory> | undefined;
     return (route) => {
       let real: Validate | undefined;
       const validate = ((data: unknown) => {
         if (!real) {
+          compile ??= validators(externalSchemas, options);
           real = compile(route) as Validate;
           compiledSchemas.validators++;
         }
@@ -37,11 +39,12 @@ export function lazyCompilers(): { buildValidator: ValidatorFactory; buildSerial
     };
   };
   const buildSerializer: SerializerFactory = (externalSchemas, options) => {
-    const compile = serializers(externalSchemas, options);
+    let compile: ReturnType<SerializerFactory> | undefined;
     return (route) => {
       let real: ((doc: unknown) => string) | undefined;
       return (doc: unknown) => {
         if (!real) {
+          compile ??= serializers(externalSchemas, options);
           real = compile(route);
           compiledSchemas.serializers++;
         }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { BerthError } from '../common/errors.js';
 import { ConfigSchema, PlanSchema, SHIPPED_PLANS, type BerthConfig } from './schema.js';
 import { parseMemorySize } from './parse-size.js';
@@ -141,7 +142,8 @@ function findConfigFile(options: LoadOptions, cwd: string): string | undefined {
 function readYaml(file: string): JsonObject {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(file, 'utf8'));
+    // The YAML parser is loaded only when there is a config file to read.
+    parsed = (createRequire(import.meta.url)('yaml') as typeof Yaml).parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw configError(`cannot parse YAML: ${(error as Error).message.split('\n')[0]}`, file);
   }

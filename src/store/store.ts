@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type Pg from 'pg';
 import { systemClock } from '../common/clock.js';
 import { BerthError } from '../common/errors.js';
 import type { Database } from './database.js';
@@ -63,7 +64,11 @@ export function openStore(options: OpenStoreOptions): Store {
   return store;
 }
 
+/** Loads a driver when a store of its kind is opened: a SQLite daemon never loads pg (tens of ms at boot). */
+const requireDriver = createRequire(import.meta.url);
+
 function openPostgres(url: string, max: number, repoOptions: RepositoryOptions): Store {
+  const pg = requireDriver('pg') as typeof Pg;
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client's error (server restart) must not crash the daemon; the next query reconnects.
   pool.on('error', () => undefined);

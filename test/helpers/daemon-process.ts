@@ -14,12 +14,14 @@ export interface DaemonProcess {
   waitReady(timeoutMs?: number): Promise<void>;
 }
 
-export const BERTH_BIN = path.join(testEnv.root, 'dist/src/cli/bin.js');
+export const BERTH_BIN = path.join(testEnv.root, 'dist/src/bundle/berth.js');
 
 /** Runs the built `berth` binary as a real process (for signals, crashes and exit codes). */
 export function spawnBerth(args: string[], env: Record<string, string>, options: { dataDir?: string; port?: number } = {}): DaemonProcess {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'berth-proc-'));
-  const port = options.port ?? 20000 + Math.floor(Math.random() * 20000);
+  // Below instances' host ports (20000–30000 by default) and the kernel's ephemeral range (32768+),
+  // where an outgoing connection could already hold the port.
+  const port = options.port ?? 10000 + Math.floor(Math.random() * 9000);
   const child = spawn(process.execPath, [BERTH_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', BERTH_DATA_DIR: dataDir, BERTH_PORT: String(port), DOCKER_HOST: testEnv.dockerHost, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
