@@ -109,8 +109,9 @@ async function main(argv: string[]): Promise<number> {
     if (args.scenarios.has('sequential') || args.scenarios.has('delete')) {
       log(`scenario 1+3: sequential provision and delete, N = ${plan.sequential}`);
       await guard(report, 'sequential', async () => {
-        const [provision, del] = (await runSequential(sides, plan.sequential, name('s'), log)).sections;
+        const [provision, restart, del] = (await runSequential(sides, plan.sequential, name('s'), log)).sections;
         if (provision && args.scenarios.has('sequential')) report.add(provision);
+        if (restart && args.scenarios.has('sequential')) report.add(restart);
         if (args.scenarios.has('delete')) deleteSection = del;
       }, berth);
     }

@@ -40,6 +40,10 @@ export class CliProvisioner implements Provisioner {
     return { name, hostPort, containerId: stdout.trim() };
   }
 
+  async restart(tenant: Tenant): Promise<void> {
+    await execCommand('docker', ['restart', tenant.name]);
+  }
+
   async remove(tenant: Tenant): Promise<void> {
     await execCommand('docker', ['rm', '-f', tenant.name]);
     await execCommand('docker', ['volume', 'rm', `${tenant.name}-ws`]);

@@ -62,6 +62,10 @@ export class RawProvisioner implements Provisioner {
     return { name, hostPort, containerId: container.id };
   }
 
+  async restart(tenant: Tenant): Promise<void> {
+    await this.ctx.docker.getContainer(tenant.containerId ?? tenant.name).restart({ t: 10 });
+  }
+
   async remove(tenant: Tenant): Promise<void> {
     const container = this.ctx.docker.getContainer(tenant.containerId ?? tenant.name);
     await container.stop({ t: 10 }).catch((error: { statusCode?: number }) => {

@@ -44,6 +44,10 @@ export class BerthProvisioner implements Provisioner {
     return { name, hostPort: instance.hostPort, ...(address ? { address } : {}), ...(instance.containerId ? { containerId: instance.containerId } : {}) };
   }
 
+  async restart(tenant: Tenant): Promise<void> {
+    await this.client().json('POST', `/v1/instances/${encodeURIComponent(tenant.name)}/actions`, { action: 'restart' });
+  }
+
   async remove(tenant: Tenant): Promise<void> {
     const res = await this.client().request('DELETE', `/v1/instances/${encodeURIComponent(tenant.name)}`);
     if (![200, 202, 204].includes(res.status)) throw new BerthApiError(res.status, res.text, `DELETE ${tenant.name}`);

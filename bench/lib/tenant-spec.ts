@@ -40,5 +40,7 @@ export interface Provisioner {
   provision(name: string): Promise<Tenant>;
   /** Stops and removes the tenant and its workspace. */
   remove(tenant: Tenant): Promise<void>;
+  /** Asks for a restart (stop with SIGTERM, start again) and returns when the call returns; the scenario waits for the new process. */
+  restart?(tenant: Tenant): Promise<void>;
   teardown(): Promise<void>;
 }

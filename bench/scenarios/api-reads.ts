@@ -57,6 +57,7 @@ export async function runApiReads(berth: BerthSide, population: number, sampleNa
   try {
     rows.push(await cannon('Fastify hello-world (same machine)', `http://127.0.0.1:${hello.port}/hello`, seconds, connections));
     rows.push(await cannon(`berth GET /v1/instances?limit=1000 (${population} items)`, `${client.url}/v1/instances?limit=1000`, seconds, connections, auth));
+    rows.push(await cannon(`berth GET /v1/instances?limit=1000&view=summary (${population} items)`, `${client.url}/v1/instances?limit=1000&view=summary`, seconds, connections, auth));
     rows.push(await cannon('berth GET /v1/instances/{name}', `${client.url}/v1/instances/${encodeURIComponent(sampleName)}`, seconds, connections, auth));
   } finally {
     hello.stop();

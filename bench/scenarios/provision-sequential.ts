@@ -4,9 +4,11 @@ import { presentSides, type SideName, type Sides } from '../lib/sides.js';
 import { summarize } from '../lib/stats.js';
 import type { Tenant } from '../lib/tenant-spec.js';
 import { timed } from '../lib/timed.js';
+import { waitHealthy } from '../lib/wait-healthy.js';
 
 export interface SequentialResult {
   provision: SideRow[];
+  restart: SideRow[];
   delete: SideRow[];
   sections: Section[];
 }
@@ -21,6 +23,7 @@ export async function runSequential(sides: Sides, n: number, name: (side: SideNa
   const created = new Map<SideName, Tenant[]>(present.map(([s]) => [s, []]));
   const provisionMs = new Map<SideName, number[]>(present.map(([s]) => [s, []]));
   const deleteMs = new Map<SideName, number[]>(present.map(([s]) => [s, []]));
+  const restartMs = new Map<SideName, number[]>(present.filter(([, p]) => p.restart).map(([s]) => [s, []]));
   const errors = new Map<string, number>();
   const fail = (key: string, error: Error) => {
     errors.set(key, (errors.get(key) ?? 0) + 1);
@@ -38,6 +41,21 @@ export async function runSequential(sides: Sides, n: number, name: (side: SideNa
     }
     log(`  sequential: ${i + 1}/${n} provisioned on every side`);
   }
+  // Restart: the call, then until /health is answered by a process started after the call.
+  for (let i = 0; i < n; i++) {
+    for (const [side, p] of present) {
+      const tenant = created.get(side)?.[i];
+      if (!tenant || !p.restart) continue;
+      const asked = Date.now();
+      const r = await timed(async () => {
+        await p.restart!(tenant);
+        await waitHealthy(tenant.hostPort, 60_000, asked, tenant.address);
+      });
+      if (r.error) fail(`${side}/restart`, r.error);
+      else restartMs.get(side)?.push(r.ms);
+    }
+  }
+  if (restartMs.size) log(`  sequential: ${n} restarted on ${[...restartMs.keys()].join(', ')}`);
   for (let i = 0; i < n; i++) {
     for (const [side, p] of present) {
       const tenant = created.get(side)?.[i];
@@ -50,11 +68,13 @@ export async function runSequential(sides: Sides, n: number, name: (side: SideNa
   log(`  sequential: ${n} deleted on every side`);
 
   const rows = (m: Map<SideName, number[]>, op: string): SideRow[] =>
-    present.map(([side]) => ({ side, n, errors: errors.get(`${side}/${op}`) ?? 0, summary: summarize(m.get(side) ?? []) }));
+    present.filter(([side]) => m.has(side)).map(([side]) => ({ side, n, errors: errors.get(`${side}/${op}`) ?? 0, summary: summarize(m.get(side) ?? []) }));
   const provision = rows(provisionMs, 'provision');
+  const restart = rows(restartMs, 'restart');
   const del = rows(deleteMs, 'delete');
   return {
     provision,
+    restart,
     delete: del,
     sections: [
       {
@@ -63,6 +83,16 @@ export async function runSequential(sides: Sides, n: number, name: (side: SideNa
         notes: ['sides take turns tenant by tenant; times per tenant', 'target: berth ≤ 1.10× raw and ≤ 0.5× compose'],
         table: ratioTable(provision),
         data: provision,
+      },
+      {
+        id: 'restart',
+        title: `1b. Restart (N = ${n}): call → /health answered by a new process`,
+        notes: [
+          'berth: POST /v1/instances/{name}/actions {"action":"restart"}; raw: the engine\'s restart (10 s stop timeout); cli: `docker restart`',
+          'every side stops the agent with SIGTERM and waits for it; the agent exits at once',
+        ],
+        table: ratioTable(restart),
+        data: restart,
       },
       {
         id: 'delete',
