@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   out(`- plan: ${JSON.stringify(plan)}`);
   out(`- scenarios: ${[...args.scenarios].join(', ')}; sides: ${[...args.targets].join(', ')}`);
 
-  const ctx: BenchContext = { runId, docker, ports: new PortPool(45000, 46999), workDir, log };
+  const ctx: BenchContext = { runId, docker, ports: new PortPool(30000, 32499), workDir, log };
   const sides: Sides = {};
   let berth: BerthSide | undefined;
   const cleanupAfter: Provisioner[] = [];

@@ -132,7 +132,7 @@ async function sweep(): Promise<void> {
 async function main(): Promise<void> {
   log(`upgrade downtime, ${count} upgrades per side (run ${runId})`);
   try {
-    const hand = await byHand(new PortPool(46000, 46999));
+    const hand = await byHand(new PortPool(32500, 32760));
     const berth = await berthSide();
     const row = (side: string, v: number[]): string => `| ${side} | ${v.length} | ${median(v)} | ${percentile(v, 95)} | ${Math.max(...v)} |`;
     process.stdout.write([

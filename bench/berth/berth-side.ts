@@ -44,10 +44,12 @@ export async function startBerthSide(o: { ctx: BenchContext; root: string; clean
     dir: path.join(ctx.workDir, 'berth'),
     scope: ctx.runId,
     port: await freePort(),
-    portRange: '47000-48999',
+    // Host ports below the kernel's ephemeral range (32768+), where an outgoing connection may hold one.
+    portRange: '27000-29999',
     network: {
       sharedName: `${ctx.runId}-shared`,
-      sharedSubnet: `10.214.${Math.floor(Math.random() * 256)}.0/24`,
+      // A /20: room for the full run's 500 tenants and more (a /24 ran out at 250).
+      sharedSubnet: `10.214.${16 * Math.floor(Math.random() * 16)}.0/20`,
       subnetPool: '10.215.0.0/16',
     },
     plans: { [IMMEDIATE_PLAN]: { cpus: 0.5, memory: '512MiB', pidsLimit: 256, restart: { baseDelaySeconds: 0 } } },
