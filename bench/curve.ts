@@ -34,6 +34,7 @@ export function curveRows(entries: HistoryEntry[]): Array<Array<string | number>
       mib(m['probe-load.load.rssMedianBytes']),
       ms(pick(m, /^api-reads\.berth GET \/v1\/instances\?limit=1000 \(\d+ items\)\.p99Ms$/)),
       ms(pick(m, /^api-reads\.berth GET \/v1\/instances\?limit=1000&view=summary \(\d+ items\)\.p99Ms$/)),
+      `${ms(pick(m, /^api-reads\.berth GET \/v1\/instances\?limit=1000 \(\d+ items\), 1 connection\.p99Ms$/))} / ${ms(pick(m, /^api-reads\.berth GET \/v1\/instances\?limit=1000&view=summary \(\d+ items\), 1 connection\.p99Ms$/))}`,
       rps === undefined ? '–' : `${Math.round(rps)}${hello ? ` (${(rps / hello).toFixed(2)}×)` : ''}`,
       ms(m['boot.readyMs']),
       ms(m['boot.allRunningMs']),
@@ -51,7 +52,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     process.exit(1);
   }
   console.log(markdownTable(
-    ['instances', 'probe CPU (% of a core)', 'CPU per instance', 'RSS probing', 'list p99 (full)', 'list p99 (summary)', 'single read req/s (÷ hello)', 'boot → /ready', 'boot → all running', 'run'],
+    ['instances', 'probe CPU (% of a core)', 'CPU per instance', 'RSS probing', 'list p99, 10 clients (full)', 'list p99, 10 clients (summary)', 'list p99, 1 client (full / summary)', 'single read req/s (÷ hello)', 'boot → /ready', 'boot → all running', 'run'],
     rows,
   ));
 }

@@ -56,7 +56,9 @@ export class BerthDaemon {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
     const fd = openSync(this.logFile, 'a');
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, 'serve'], {
+    // BERTH_BENCH_DAEMON_NODE_ARGS: extra node flags for the daemon only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+    const nodeArgs = (process.env.BERTH_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, bin, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/root',

@@ -59,6 +59,9 @@ export async function runApiReads(berth: BerthSide, population: number, sampleNa
     rows.push(await cannon(`berth GET /v1/instances?limit=1000 (${population} items)`, `${client.url}/v1/instances?limit=1000`, seconds, connections, auth));
     rows.push(await cannon(`berth GET /v1/instances?limit=1000&view=summary (${population} items)`, `${client.url}/v1/instances?limit=1000&view=summary`, seconds, connections, auth));
     rows.push(await cannon('berth GET /v1/instances/{name}', `${client.url}/v1/instances/${encodeURIComponent(sampleName)}`, seconds, connections, auth));
+    // One client at a time (a dashboard, a script): latency without queueing behind other requests.
+    rows.push(await cannon(`berth GET /v1/instances?limit=1000 (${population} items), 1 connection`, `${client.url}/v1/instances?limit=1000`, seconds, 1, auth));
+    rows.push(await cannon(`berth GET /v1/instances?limit=1000&view=summary (${population} items), 1 connection`, `${client.url}/v1/instances?limit=1000&view=summary`, seconds, 1, auth));
   } finally {
     hello.stop();
   }
@@ -66,7 +69,7 @@ export async function runApiReads(berth: BerthSide, population: number, sampleNa
   return {
     id: 'api-reads',
     title: `6. API reads with ${population} instances (autocannon, ${connections} connections, ${seconds} s each)`,
-    notes: [...notes, 'target: GET /v1/instances p99 under 20 ms at 500 instances', 'the load generator shares the machine\'s cores with the server, for every row alike'],
+    notes: [...notes, 'target: GET /v1/instances p99 under 20 ms at 500 instances', `rows without a connection count use ${connections} connections`, 'the load generator shares the machine\'s cores with the server, for every row alike'],
     table: markdownTable(
       ['target', 'req/s', '÷ hello req/s', 'p50', 'p99', 'max', 'bytes/req', 'non-2xx', 'errors'],
       rows.map((r) => [r.target, num(r.requestsPerSecond), times(ratio(r.requestsPerSecond, base?.requestsPerSecond)), ms(r.p50Ms), ms(r.p99Ms), ms(r.maxMs), num(r.bytesPerRequest), r.non2xx, r.errors]),
