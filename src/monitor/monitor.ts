@@ -259,7 +259,7 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       return;
     }
     // Already watching this run (the reconciler asks again on each pass): nothing new to do.
-    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt && t.probe.watched) return;
+    if (t.row.containerId === row.containerId && row.startedAt !== null && row.startedAt <= t.probe.startedAt) return;
     this.restarts.cancel(id);
     t.row = row;
     t.probe = new ProbeState(t.spec, row.startedAt ?? this.o.clock.now(), true);

@@ -75,11 +75,13 @@ describe(`crash during a snapshot and a restore (${testEnv.store})`, () => {
     berth.child.kill('SIGKILL');
     await berth.exited;
     berth = await start();
+    // SQLite: at boot. Postgres: the killed berth's instance lock outlives it until it expires
+    // (cluster.instanceLockSeconds, 15 s), then the new berth's recovery, looking again every 3 s, takes over.
+    const list = await until(() => call<{ items: Snapshot[] }>('GET', '/v1/instances/crash-a/snapshots'), (r) => !r.body.items.some((s) => s.status === 'creating'), 40_000, 250);
+    expect(list.body.items.map((s) => s.status).sort()).toEqual(['failed', 'ready']);
     const info = await docker.getContainer(made.body.containerId!).inspect();
     expect(info.State.Paused).toBe(false);
     expect(info.State.Running).toBe(true);
-    const list = await call<{ items: Snapshot[] }>('GET', '/v1/instances/crash-a/snapshots');
-    expect(list.body.items.map((s) => s.status).sort()).toEqual(['failed', 'ready']);
     expect(readdirSync(snapDir).filter((f) => f.endsWith('.partial'))).toEqual([]);
 
     // 2. Killed mid-restore: a holder container is filling a new volume.

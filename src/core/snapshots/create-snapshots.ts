@@ -72,7 +72,7 @@ export function createSnapshots(d: SnapshotsDeps): Snapshots {
       const holders = await d.runtime.listContainers({ all: true, labels: { [LABELS.scope]: scope, [LABELS.kind]: HOLDER_KIND } }).catch(() => []);
       for (const h of holders) await d.runtime.removeContainer(h.id).catch(() => undefined);
     },
-    stop: async () => undefined,
+    stop: async () => service.stopRecovery(),
   };
   return { service, restore, recovery };
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
 import { BerthError, describeError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
@@ -39,6 +39,8 @@ export interface SnapshotServiceDeps {
 }
 
 const AUTOMATIC: SnapshotTrigger[] = ['scheduled', 'before-upgrade'];
+/** How often boot recovery looks again at snapshots another process held. */
+const RECOVERY_RETRY_MS = 3000;
 /** The schema's default of plans.<p>.snapshots.keep, for plans that set no snapshots at all. */
 const DEFAULT_KEEP = 5;
 
@@ -233,29 +235,63 @@ export class SnapshotService {
     return this.take(found, { mode: 'pause', trigger: 'before-upgrade' }, actor);
   }
 
+  private recoveryTimer: TimerHandle | undefined;
+  private recoveryStopped = false;
+
   /**
    * Boot: a snapshot a killed berth left half-taken is marked failed and its partial file
-   * removed; its agent, if still paused, is thawed.
+   * removed; its agent, if still paused, is thawed. A snapshot whose instance another process
+   * holds is left alone and looked at again every few seconds: either its taker finishes it,
+   * or the taker is dead and its lock frees itself (cluster.instanceLockSeconds), and then it
+   * is recovered here.
    */
   async recover(): Promise<number> {
+    const { recovered, busy } = await this.recoverOnce();
+    if (busy > 0) this.recoverLater();
+    return recovered;
+  }
+
+  /** Stops looking again (berth is stopping). */
+  stopRecovery(): void {
+    this.recoveryStopped = true;
+    if (this.recoveryTimer) this.d.clock.clearTimeout(this.recoveryTimer);
+  }
+
+  private recoverLater(): void {
+    if (this.recoveryStopped) return;
+    this.recoveryTimer = this.d.clock.setTimeout(() => {
+      this.recoverOnce().then(({ busy }) => {
+        if (busy > 0) this.recoverLater();
+      }, (error: unknown) => {
+        this.d.logger.warn({ reason: describeError(error) }, 'could not recover interrupted snapshots; trying again');
+        this.recoverLater();
+      });
+    }, RECOVERY_RETRY_MS);
+    this.recoveryTimer.unref?.();
+  }
+
+  private async recoverOnce(): Promise<{ recovered: number; busy: number }> {
     let recovered = 0;
+    let busy = 0;
     for (const s of await this.d.repo.list({ status: 'creating' })) {
-      // Another berth on the same store that holds the instance's lock is taking it right now.
+      // Another process holds the instance: it is taking this snapshot now, or it died and its lock has not expired yet.
       const done = await Promise.resolve(this.d.lock.tryRun(s.instanceId, async () => {
         if ((await this.d.repo.get(s.id))?.status !== 'creating') return false;
-        await this.d.files.remove(s.file).catch(() => undefined);
-        await this.d.repo.fail(s.id, 'berth stopped while the snapshot was taken', this.now(), null);
+        // The agent first: it is frozen until thawed.
         const row = await this.d.instances.get(s.instanceId);
         const container = row ? await this.d.provisioner.findContainer(row).catch(() => undefined) : undefined;
         if (container?.state === 'paused') await this.d.runtime.unpauseContainer?.(container.id);
+        await this.d.files.remove(s.file).catch(() => undefined);
+        await this.d.repo.fail(s.id, 'berth stopped while the snapshot was taken', this.now(), null);
         this.d.logger.warn({ snapshot: s.id, instance: s.instance }, 'snapshot interrupted by a stop of berth; marked failed');
         return true;
-      })).catch((error: unknown) => {
+      }) ?? 'busy').catch((error: unknown) => {
         if (!(error instanceof BerthError && error.code === 'INSTANCE_BUSY')) throw error;
-        return false;
+        return 'busy' as const;
       });
-      if (done) recovered++;
+      if (done === 'busy') busy++;
+      else if (done) recovered++;
     }
-    return recovered;
+    return { recovered, busy };
   }
 }
