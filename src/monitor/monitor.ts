@@ -206,8 +206,7 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       seen.add(row.id);
       const t = this.tracked.get(row.id);
       if (t && t.touched > readAt) continue;
-      // A row found `starting` is a fresh start (made here before watch() ran, or by another process): probed fast too.
-      if (!t) this.track(row, row.status === 'starting');
+      if (!t) this.track(row);
       else this.refresh(t, row);
       // A restart decided before this daemon started (or before a lost timer) is picked up at its time.
       if (row.nextRestartAt !== null && (row.status === 'restarting' || row.status === 'crashloop')) this.restarts.resume(row);
@@ -351,9 +350,10 @@ export class Monitor implements Service, StartWatcher, HealthGate {
       item.onApplied = () => [{ ...base, type: 'unhealthy', message: `health check failed: ${result.error}`, data: { failureThreshold: t.spec.failureThreshold, consecutiveFailures: run.consecutiveFailures } }];
     }
     this.writer.add(item);
-    // A status change is written now, not at the next periodic flush: a create waiting for
-    // `running` sees it at once. Plain observations keep riding the batch.
-    if (write.transition && !firstOnly) void this.writer.flush().catch(() => undefined);
+    // A first healthy answer is written now, not at the next periodic flush: a create or start
+    // waiting for `running` sees it at once. Everything else keeps riding the batch (written
+    // at once, the recovery of a crash-looping instance raced its restart's bookkeeping on Swarm).
+    if (write.transition && !firstOnly && previous === 'starting') void this.writer.flush().catch(() => undefined);
     if (firstOnly) {
       // Judged (healthy), or past its start with no answer: the disabled monitor stops here.
       if (verdict === 'healthy' || verdict === 'restart') this.cancel(id);

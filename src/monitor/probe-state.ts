@@ -19,20 +19,13 @@ const AWAITING_HEALTH: ReadonlySet<InstanceStatus> = new Set(STATUS.awaitingHeal
 
 /** The first probe delay of a watched start; each unanswered probe doubles it, up to the start cadence. */
 export const FIRST_PROBE_MS = 10;
-/**
- * The doubling is held at 25 ms for a watched start's first 3 s and at 100 ms until 10 s: most
- * agents answer within that time, and a loopback probe costs ~0.15 ms of CPU, so berth sees
- * the first answer about as soon as a tight poll would (a plain doubling left gaps of 300 ms+).
- */
-const HOLDS: ReadonlyArray<{ untilMs: number; everyMs: number }> = [{ untilMs: 3000, everyMs: 25 }, { untilMs: 10_000, everyMs: 100 }];
 
 /**
  * The health-check state of one container run: consecutive counts and the start period.
  * A new run (restart, new container) gets a new ProbeState.
  *
  * A `watched` run (a container the instances service or the reconciler just started) is
- * probed fast until its first pass: from FIRST_PROBE_MS, doubling (held low for the first
- * seconds, see HOLDS), up to the start cadence.
+ * probed fast until its first pass: from FIRST_PROBE_MS, doubling, up to the start cadence.
  * Past the start period its failures count at most once per interval (the first one interval
  * after the start), so the fast cadence finds a healthy agent sooner without restarting a
  * slow one sooner.
@@ -78,10 +71,7 @@ export class ProbeState {
    * running soon after it is, the configured interval otherwise.
    */
   nextDelay(now: number, startIntervalMs: number): number {
-    if (this.booting()) {
-      const hold = HOLDS.find((h) => now - this.startedAt < h.untilMs)?.everyMs ?? Infinity;
-      return Math.min(this.spec.intervalMs, startIntervalMs, hold, FIRST_PROBE_MS * 2 ** Math.min(this.probes, 20));
-    }
+    if (this.booting()) return Math.min(this.spec.intervalMs, startIntervalMs, FIRST_PROBE_MS * 2 ** Math.min(this.probes, 20));
     return this.inStartPeriod(now) ? Math.min(this.spec.intervalMs, startIntervalMs) : this.spec.intervalMs;
   }
 }
