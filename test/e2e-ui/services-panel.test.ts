@@ -113,14 +113,17 @@ describe('services panel in a real browser (s6 inside the instance)', () => {
     expect(w.errors).toEqual([]);
   });
 
-  it('shows no services panel for an instance whose image does not run s6', async () => {
+  it('shows no services panel for an instance whose image does not run s6, not even the last instance\'s for a moment', async () => {
+    // Straight from svc-ui's page (the tests above), as a user following a link would.
+    const refused = w.page.waitForResponse((r) => /\/v1\/instances\/[^/]+\/services$/.test(new URL(r.url()).pathname) && r.status() === 409, { timeout: 30_000 });
     await goto(w.page, `${td.url}/ui/#/instances/plain-ui`);
     await w.page.getByRole('heading', { name: 'plain-ui' }).waitFor({ timeout: 30_000 });
-    // The instance page has loaded its logs panel; the services answer (409 NO_SUPERVISOR) hides the panel.
-    await w.page.getByRole('heading', { name: 'Logs' }).waitFor();
+    // Before the 409 arrives: svc-ui's panel must not be carried over to plain-ui's page.
+    expect(await w.page.getByRole('heading', { name: 'Services' }).count()).toBe(0);
     const answer = await td.api<{ error: { code: string } }>('GET', '/v1/instances/plain-ui/services');
     expect(answer.body.error.code).toBe('NO_SUPERVISOR');
-    await watchUntil(async () => w.failedLoads.some((l) => l.includes('409')), (ok) => ok, 15_000, 'the 409 from the services route');
+    await refused;
+    await w.page.getByRole('heading', { name: 'Logs' }).waitFor();
     expect(await w.page.getByRole('heading', { name: 'Services' }).count()).toBe(0);
     expect(w.errors).toEqual([]);
   });

@@ -33,7 +33,8 @@ export function App() {
   const logout = (): void => { auth.clear(); setSession(null); navigate('/login'); };
   const page = (() => {
     const m = /^\/instances\/([^/]+)$/.exec(route.path);
-    if (m) return <InstancePage idOrName={decodeURIComponent(m[1]!)} />;
+    // Keyed by the route: another instance's page starts empty, never showing the last one's state.
+    if (m) return <InstancePage key={m[1]} idOrName={decodeURIComponent(m[1]!)} />;
     switch (route.path) {
       case '/create': return <CreatePage session={session} />;
       case '/jobs': return <JobsPage />;

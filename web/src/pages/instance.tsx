@@ -127,9 +127,10 @@ export function InstancePage({ idOrName }: { idOrName: string }) {
           )}
         </section>
       </div>
-      <StatsChart instance={i.id} live={live} />
-      <ServicesPanel instance={i.id} name={i.name} live={live} />
-      <LogsPanel instance={i.id} />
+      {/* Keyed by id: a name deleted and created again is another instance, with panels of its own. */}
+      <StatsChart key={`stats-${i.id}`} instance={i.id} live={live} />
+      <ServicesPanel key={`services-${i.id}`} instance={i.id} name={i.name} live={live} />
+      <LogsPanel key={`logs-${i.id}`} instance={i.id} />
       <section class="card" aria-labelledby="events-title">
         <h2 id="events-title">Events</h2>
         {events.length === 0 ? <p class="muted">no events</p> : (
