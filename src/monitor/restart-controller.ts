@@ -335,6 +335,20 @@ export class RestartController implements ExitHandler {
       return;
     }
     this.o.onRestarted(id, entry.containerId, restartedAt);
+    await this.endedMeanwhile(id, entry.containerId, restartedAt);
+  }
+
+  /**
+   * One look after a committed restart: a process that ended before the commit (a Swarm task
+   * that lived 200 ms) had its exit set aside while the restart was pending, and no later event
+   * will tell of it. Seen ended now, it is a new failure like any other.
+   */
+  private async endedMeanwhile(id: string, containerId: string, restartedAt: number): Promise<void> {
+    const info = await this.o.runtime.inspectContainer(containerId).catch(() => undefined);
+    if (info?.state !== 'exited') return;
+    // Dated after the restart's span (which includes its last millisecond): not taken for berth's own stop.
+    const at = Math.max(this.o.clock.now(), restartedAt + 1);
+    void this.request(id, containerId, info.oomKilled ? 'oom' : 'exit', { exitCode: info.exitCode, oomKilled: info.oomKilled, at });
   }
 
   /** An engine call failed: wait for an engine that is away, count an attempt when it refused. */

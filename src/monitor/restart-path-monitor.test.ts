@@ -116,4 +116,28 @@ describe('one restart path: API and monitor restarts (fake engine)', () => {
     // Only the crash counts against the instance's restart policy.
     expect((await instances.repo.get(instance.id))?.restarts).toBe(1);
   });
+
+  it('a container that ended before its restart was committed (no exit reaches the monitor afterwards) is restarted again', async () => {
+    const { instance } = await instances.service.create({ tenant: 'acme', health: { startPeriodSeconds: 600 } }, 'test', SYSTEM_VIEWER);
+    await waitFor('starting', () => instances.repo.get(instance.id), (r) => r?.status === 'starting');
+    await monitor.start();
+    const containerId = (await instances.repo.get(instance.id))!.containerId!;
+    // The next start succeeds, but the process is gone at once and no `die` tells of it: a Swarm
+    // task that lived 200 ms between two polls, or an exit that arrived while the restart was pending.
+    const start = fake.startContainer.bind(fake);
+    let silentDeaths = 1;
+    fake.startContainer = async (id: string): Promise<void> => {
+      await start(id);
+      const c = fake.containers.get(id);
+      if (id !== containerId || !c || silentDeaths-- <= 0) return;
+      c.info = { ...c.info, state: 'exited', exitCode: 3, finishedAt: new Date().toISOString() };
+    };
+    fake.crash(containerId, 3);
+    await waitFor('the silent death restarted too', () => typesOf(instance.id), (t) => t.filter((x) => x === 'restarted').length === 2, 10_000);
+    const types = await typesOf(instance.id);
+    expect(types.filter((t) => t === 'exited')).toHaveLength(2);
+    const row = await instances.repo.get(instance.id);
+    expect(row).toMatchObject({ restarts: 2, lastExitCode: 3 });
+    expect(fake.containers.get(containerId)?.info.state).toBe('running');
+  }, 15_000);
 });

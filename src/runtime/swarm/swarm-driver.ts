@@ -11,7 +11,7 @@ import { AMBIGUOUS_NETWORK, settleDuplicateNetworks } from '../docker/settle-dup
 import { ClusterView } from './cluster-view.js';
 import { pollTaskEvents } from './swarm-events.js';
 import { secretName, serviceSpec, type PublishMode, type SwarmSecretRef } from './swarm-specs.js';
-import { currentTask, nodeCanRun, nodeMatches, parseConstraints, replicasOf, taskProblem } from './swarm-state.js';
+import { currentTask, nodeCanRun, nodeMatches, parseConstraints, ranAndEnded, replicasOf, taskProblem } from './swarm-state.js';
 import type { RawService, RawTask } from './swarm-types.js';
 import { serviceLogs } from './service-logs.js';
 import { SwarmNodes } from './swarm-nodes.js';
@@ -212,7 +212,9 @@ export class SwarmDriver implements RuntimeDriver {
     while (Date.now() < deadline) {
       const task = currentTask(await this.view.tasks([serviceId]));
       if (task && task.ID !== previous) {
-        if (task.Status.State === 'running') {
+        // A task that ran and already ended (a crash 200 ms after start, between two polls)
+        // did start: the start succeeded, and its exit is a failure of its own (seen by the monitor).
+        if (task.Status.State === 'running' || ranAndEnded(task)) {
           await this.view.refresh();
           return task;
         }

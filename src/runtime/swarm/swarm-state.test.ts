@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentTask, exitCodeOf, nodeCanRun, nodeMatches, parseConstraints, stateOf } from './swarm-state.js';
+import { currentTask, exitCodeOf, nodeCanRun, nodeMatches, parseConstraints, ranAndEnded, stateOf } from './swarm-state.js';
 import type { RawNode, RawService, RawTask } from './swarm-types.js';
 
 const service = (replicas: number): RawService => ({ ID: 's', Version: { Index: 1 }, Spec: { Name: 'x', Mode: { Replicated: { Replicas: replicas } }, TaskTemplate: {} } });
@@ -29,6 +29,19 @@ describe('a one-replica service seen as one container', () => {
     expect(exitCodeOf(failed, 'exited')).toBe(3);
     expect(stateOf(service(0), undefined, true)).toBe('created');
     expect(stateOf(service(1), undefined, true)).toBe('restarting');
+  });
+
+  it('tells a task that ran and ended (it did start) from one that never started', () => {
+    const withErr = (state: string, err: string | undefined, exitCode?: number): RawTask => {
+      const t = task('a', 1, state, 'running', exitCode);
+      return { ...t, Status: { ...t.Status, ...(err === undefined ? {} : { Err: err }) } };
+    };
+    expect(ranAndEnded(withErr('failed', 'task: non-zero exit (3)', 3))).toBe(true);
+    expect(ranAndEnded(withErr('complete', undefined, 0))).toBe(true);
+    expect(ranAndEnded(withErr('rejected', 'No such image: berth/missing:1'))).toBe(false);
+    expect(ranAndEnded(withErr('failed', 'starting container failed: OCI runtime create failed', 128))).toBe(false);
+    expect(ranAndEnded(withErr('running', undefined))).toBe(false);
+    expect(ranAndEnded(undefined)).toBe(false);
   });
 });
 

@@ -36,6 +36,17 @@ export function exitCodeOf(task: RawTask | undefined, state: ContainerState): nu
   return task.Status.ContainerStatus?.ExitCode ?? null;
 }
 
+/**
+ * The task's process ran and then ended (exit 0 → `complete`; any other code → `failed` with
+ * swarmkit's "task: non-zero exit (N)"), as opposed to a task that never started (rejected,
+ * no such image, no node). A start that ended this way still started.
+ */
+export function ranAndEnded(task: RawTask | undefined): boolean {
+  if (!task) return false;
+  if (task.Status.State === 'complete') return true;
+  return task.Status.State === 'failed' && /^task: non-zero exit \(\d+\)$/.test(task.Status.Err?.trim() ?? '');
+}
+
 /** Why a task does not run, in Swarm's words (e.g. "no suitable node …"), or null. */
 export function taskProblem(task: RawTask | undefined): string | null {
   if (!task) return null;
