@@ -90,6 +90,18 @@ describe('GET /v1/instances paging', () => {
     expect(summary.body.items[0]!.env).toBeUndefined();
     expect(summary.body.items[0]).toMatchObject({ name: names[0], tenant: A });
     expect(JSON.stringify(summary.body).length).toBeLessThan(JSON.stringify(full.body).length / 1.5);
+    // Read from its own columns: every summary field, the same values as the full view's (those
+    // a probe cannot change between the two reads), with the same types.
+    const fields = ['createdAt', 'desiredState', 'hostPort', 'id', 'lastCheckAt', 'lastCheckOk', 'lastError', 'name', 'plan', 'restarts', 'status', 'tenant', 'updatedAt', 'url'];
+    const stable = ['createdAt', 'desiredState', 'hostPort', 'id', 'name', 'plan', 'restarts', 'tenant', 'url'];
+    for (const [i, item] of summary.body.items.entries()) {
+      const whole = full.body.items[i] as unknown as Record<string, unknown>;
+      const brief = item as unknown as Record<string, unknown>;
+      expect(Object.keys(brief).sort()).toEqual(fields);
+      expect(Object.fromEntries(stable.map((k) => [k, brief[k]]))).toEqual(Object.fromEntries(stable.map((k) => [k, whole[k]])));
+      expect(brief.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect([true, false, null]).toContain(brief.lastCheckOk);
+    }
   });
 });
 

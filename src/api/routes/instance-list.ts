@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BerthError } from '../../common/errors.js';
-import type { Instance } from '../../core/instances/instance-types.js';
 import { StatusSchema } from './instance-schemas.js';
 
 /** The list's page size when none is asked for, and the most one page may hold. */
@@ -33,14 +32,6 @@ export const InstanceSummarySchema = Type.Object({
 }, { $id: 'InstanceSummary', title: 'InstanceSummary' });
 
 export type InstanceSummary = Static<typeof InstanceSummarySchema>;
-
-export function summaryOf(i: Instance): InstanceSummary {
-  return {
-    id: i.id, name: i.name, tenant: i.tenant, plan: i.plan, status: i.status, desiredState: i.desiredState,
-    hostPort: i.hostPort, url: i.url, restarts: i.restarts, lastCheckAt: i.lastCheckAt, lastCheckOk: i.lastCheckOk,
-    lastError: i.lastError, ...(i.node !== undefined ? { node: i.node } : {}), createdAt: i.createdAt, updatedAt: i.updatedAt,
-  };
-}
 
 const page = { total: Type.Integer(), next: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })) };
 export const FullListSchema = Type.Object({ items: Type.Array(Type.Ref('Instance')), ...page });

@@ -7,7 +7,7 @@ import { errorResponses, listOf, Security } from '../schemas.js';
 import { instanceLogRoutes } from './instance-logs.js';
 import type { InstanceRouteDeps } from './instance-route-deps.js';
 import { addSharedSchemas, CreateInstanceBody, EventQuery, IdOrNameParams } from './instance-schemas.js';
-import { decodeCursor, encodeCursor, FullListSchema, InstanceSummarySchema, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListQuery, summaryOf, SummaryListSchema } from './instance-list.js';
+import { decodeCursor, encodeCursor, FullListSchema, InstanceSummarySchema, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListQuery, SummaryListSchema } from './instance-list.js';
 import { viewerOf } from './viewer-of.js';
 
 export type { InstanceRouteDeps };
@@ -74,18 +74,22 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     }, async (request, reply) => {
       const { tenant, status, plan, limit, offset, cursor, view } = request.query;
       if (cursor !== undefined && offset) throw BerthError.invalid('offset', 'cannot be combined with cursor');
-      const page = await instances.list({
+      const filter = {
         ...(tenant ? { tenant } : {}), ...(status ? { status } : {}), ...(plan ? { plan } : {}),
         ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}),
         limit: limit ?? LIST_DEFAULT_LIMIT, offset: offset ?? 0,
-      }, viewerOf(request));
-      const last = page.items.at(-1);
-      const next = page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+      };
+      const nextOf = (page: { items: Array<{ createdAt: string; id: string }>; more: boolean }): string | null => {
+        const last = page.items.at(-1);
+        return page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+      };
       // Each view has its own compiled serializer (the union above documents both; it is never compiled).
       if (view === 'summary') {
-        return reply.serializer(reply.compileSerializationSchema(SummaryListSchema, '200')).send({ items: page.items.map(summaryOf), total: page.total, next });
+        const page = await instances.listBrief(filter, viewerOf(request));
+        return reply.serializer(reply.compileSerializationSchema(SummaryListSchema, '200')).send({ items: page.items, total: page.total, next: nextOf(page) });
       }
-      return reply.serializer(reply.compileSerializationSchema(FullListSchema, '200')).send({ items: page.items, total: page.total, next });
+      const page = await instances.list(filter, viewerOf(request));
+      return reply.serializer(reply.compileSerializationSchema(FullListSchema, '200')).send({ items: page.items, total: page.total, next: nextOf(page) });
     });
 
     app.get('/v1/instances/:idOrName', {

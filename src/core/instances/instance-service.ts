@@ -17,8 +17,8 @@ import type { StartWatcher } from './start-watcher.js';
 import type { InstanceProvisioner } from './instance-provisioner.js';
 import { normalizeSpec, specHash, type SpecDefaults } from './instance-spec.js';
 import { STATUS, type InstanceStatus } from '../../common/instance-status.js';
-import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type Viewer } from './instance-types.js';
-import { toInstance } from './instance-view.js';
+import { SYSTEM_VIEWER, type CreateInstanceInput, type Instance, type InstanceBrief, type Viewer } from './instance-types.js';
+import { toInstance, toInstanceBrief } from './instance-view.js';
 import type { InstanceLock } from './instance-locks.js';
 import type { RestartPath } from './restart-path.js';
 
@@ -83,12 +83,15 @@ export class InstanceService {
   }
 
   private view(row: InstanceRecord): Instance {
-    const view = toInstance(row, this.o.bindAddress);
-    // On a cluster: the node running it, and its URL at that node's address.
-    if (row.containerId && this.o.runtime.nodeOf) {
-      view.node = this.o.runtime.nodeOf(row.containerId) ?? null;
-      const address = this.o.runtime.probeAddress?.(row.containerId);
-      if (address && row.hostPort) view.url = `http://${address}:${row.hostPort}`;
+    return this.placed(toInstance(row, this.o.bindAddress), row.containerId);
+  }
+
+  /** On a cluster: the node running it, and its URL at that node's address. */
+  private placed<T extends { node?: string | null; url: string | null; hostPort: number | null }>(view: T, containerId: string | null): T {
+    if (containerId && this.o.runtime.nodeOf) {
+      view.node = this.o.runtime.nodeOf(containerId) ?? null;
+      const address = this.o.runtime.probeAddress?.(containerId);
+      if (address && view.hostPort) view.url = `http://${address}:${view.hostPort}`;
     }
     return view;
   }
@@ -248,15 +251,23 @@ export class InstanceService {
 
   /** One page in creation order; `more` says whether rows follow it (one extra row is read to know). */
   async list(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: Instance[]; total: number; more: boolean }> {
+    const { query, limit } = this.pageOf(filter, viewer);
+    const { rows, total } = await this.o.repo.list(query);
+    return { items: rows.slice(0, limit).map((r) => this.view(r)), total, more: rows.length > limit };
+  }
+
+  /** The same page as `list`, each instance as a fleet table shows it (read from only those columns). */
+  async listBrief(filter: Partial<InstanceFilter>, viewer: Viewer): Promise<{ items: InstanceBrief[]; total: number; more: boolean }> {
+    const { query, limit } = this.pageOf(filter, viewer);
+    const { rows, total } = await this.o.repo.listSummary(query);
+    return { items: rows.slice(0, limit).map((r) => this.placed(toInstanceBrief(r, this.o.bindAddress), r.containerId)), total, more: rows.length > limit };
+  }
+
+  /** A tenant token lists its own tenant only; one row past the page says whether more follow. */
+  private pageOf(filter: Partial<InstanceFilter>, viewer: Viewer): { query: InstanceFilter; limit: number } {
     if (viewer.tenant && filter.tenant && filter.tenant !== viewer.tenant) throw new BerthError('FORBIDDEN', `this token may not list tenant ${filter.tenant}`);
     const limit = filter.limit ?? 100;
-    const { rows, total } = await this.o.repo.list({
-      ...filter,
-      ...(viewer.tenant ? { tenant: viewer.tenant } : {}),
-      limit: limit + 1,
-      offset: filter.offset ?? 0,
-    });
-    return { items: rows.slice(0, limit).map((r) => this.view(r)), total, more: rows.length > limit };
+    return { query: { ...filter, ...(viewer.tenant ? { tenant: viewer.tenant } : {}), limit: limit + 1, offset: filter.offset ?? 0 }, limit };
   }
 
   /**

@@ -18,6 +18,11 @@ export type Instance = Omit<InstanceRecord, 'secretsSealed' | 'specHash' | 'work
   node?: string | null;
 };
 
+/** What a fleet table shows of an instance (the API's InstanceSummary, `view=summary`). */
+export type InstanceBrief = Pick<Instance,
+  'id' | 'name' | 'tenant' | 'plan' | 'status' | 'desiredState' | 'hostPort' | 'url' | 'restarts' | 'lastCheckAt' | 'lastCheckOk'
+  | 'lastError' | 'createdAt' | 'updatedAt' | 'node'>;
+
 /** The create request as it arrives (already shape-checked by the API schema, not yet by the domain). */
 export interface CreateInstanceInput {
   tenant: string;

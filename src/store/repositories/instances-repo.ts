@@ -14,6 +14,11 @@ export interface InstancesRepoOptions {
   illegalTransitions?: IllegalTransitionPolicy;
 }
 
+/** What a fleet table shows of an instance (InstancesRepo.listSummary). */
+export type InstanceSummaryRecord = Pick<InstanceRecord,
+  'id' | 'name' | 'tenant' | 'plan' | 'status' | 'desiredState' | 'hostPort' | 'containerId' | 'restarts' | 'lastCheckAt' | 'lastCheckOk'
+  | 'lastError' | 'createdAt' | 'updatedAt'>;
+
 /** What a job needs of its target instances. */
 export type InstanceTarget = Pick<InstanceRecord, 'id' | 'name' | 'tenant' | 'plan' | 'containerId' | 'hostPort' | 'status' | 'desiredState'>;
 
@@ -51,17 +56,44 @@ export class InstancesRepo {
   }
 
   async list(filter: InstanceFilter): Promise<{ rows: InstanceRecord[]; total: number }> {
+    const { query, page } = this.filtered(filter);
+    const [rows, count] = await Promise.all([
+      page.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+      query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return { rows: rows.map(toInstanceRecord), total: Number(count?.n ?? 0) };
+  }
+
+  /**
+   * The same page as `list`, only the columns a fleet table shows: at 500 rows, turning every
+   * column (env, health, command as JSON) into objects was most of the list's store time.
+   */
+  async listSummary(filter: InstanceFilter): Promise<{ rows: InstanceSummaryRecord[]; total: number }> {
+    const { query, page } = this.filtered(filter);
+    const [rows, count] = await Promise.all([
+      page.select(['id', 'name', 'tenant', 'plan', 'status', 'desired_state', 'host_port', 'container_id', 'restarts', 'last_check_at', 'last_check_ok', 'last_error', 'created_at', 'updated_at'])
+        .orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+      query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return {
+      rows: rows.map((r) => ({
+        id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, status: r.status, desiredState: r.desired_state as InstanceRecord['desiredState'],
+        hostPort: r.host_port, containerId: r.container_id, restarts: r.restarts, lastCheckAt: r.last_check_at,
+        lastCheckOk: r.last_check_ok === null ? null : r.last_check_ok === 1, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
+      })),
+      total: Number(count?.n ?? 0),
+    };
+  }
+
+  /** The filter's rows (`query`, for the count) and the page's (`page`: after the cursor). */
+  private filtered(filter: InstanceFilter) {
     let query = this.db.selectFrom('instances');
     if (filter.tenant) query = query.where('tenant', '=', filter.tenant);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.plan) query = query.where('plan', '=', filter.plan);
     const { after } = filter;
     const page = after ? query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])])) : query;
-    const [rows, count] = await Promise.all([
-      page.selectAll().orderBy('created_at').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
-      query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
-    ]);
-    return { rows: rows.map(toInstanceRecord), total: Number(count?.n ?? 0) };
+    return { query, page };
   }
 
   /**
