@@ -1,5 +1,6 @@
-import AjvCompiler from '@fastify/ajv-compiler';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
+import type AjvCompiler from '@fastify/ajv-compiler';
+import type { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 
 type ValidatorFactory = ReturnType<typeof AjvCompiler>;
 type SerializerFactory = ReturnType<typeof SerializerSelector>;
@@ -17,8 +18,18 @@ export const compiledSchemas = { validators: 0, serializers: 0 };
  * shared schemas, same results.
  */
 export function lazyCompilers(): { buildValidator: ValidatorFactory; buildSerializer: SerializerFactory } {
-  const validators = AjvCompiler();
-  const serializers = SerializerSelector();
+  // The compilers' packages (Ajv alone is ~30 ms to load) are required on the first compile too.
+  const require = createRequire(import.meta.url);
+  let validatorsOnce: ReturnType<typeof AjvCompiler> | undefined;
+  let serializersOnce: ReturnType<typeof SerializerSelector> | undefined;
+  const validators: ReturnType<typeof AjvCompiler> = (...args) => {
+    validatorsOnce ??= (require('@fastify/ajv-compiler') as typeof AjvCompiler)();
+    return validatorsOnce(...args);
+  };
+  const serializers: ReturnType<typeof SerializerSelector> = (...args) => {
+    serializersOnce ??= (require('@fastify/fast-json-stringify-compiler') as { SerializerSelector: typeof SerializerSelector }).SerializerSelector();
+    return serializersOnce(...args);
+  };
   const buildValidator: ValidatorFactory = (externalSchemas, options) => {
     // The Ajv instance itself (meta-schema compile: tens of ms) is made on the first validation too.
     let compile: ReturnType<ValidatorFactory> | undefined;

@@ -5,6 +5,7 @@ import type { BerthConfig } from '../../config/schema.js';
 import { ApiClient } from '../api-client.js';
 import { listenUrl } from '../connection.js';
 import { loadDaemonConfig } from '../daemon-config.js';
+import { deferDaemonModules } from '../defer-daemon-modules.js';
 import { action, type CliContext, type CliIo } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatDuration } from '../format.js';
@@ -230,6 +231,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExamples:\n  berth serve\n  BERTH_PORT=9000 berth serve --data-dir /var/lib/berth\n  DATABASE_URL=postgres://berth@db/berth berth serve')
     .action(action<ServeOptions>(io, async (ctx, _args, opts) => {
       // Loaded only here: the daemon's dependencies would slow every other command's start.
+      deferDaemonModules();
       const { runServe } = await import('../run-serve.js');
       await runServe({
         env: ctx.env, ...(opts.config ? { configPath: opts.config } : {}), flags: serveFlags(opts, ctx.globals.dataDir),

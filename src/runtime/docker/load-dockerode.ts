@@ -1,4 +1,5 @@
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
+import { deferFunctionModule } from '../../common/deferred-modules.js';
 import type Dockerode from 'dockerode';
 
 /**
@@ -8,23 +9,6 @@ import type Dockerode from 'dockerode';
  * stand-ins that load the real module on first call, so dockerode still works if anything
  * ever reaches them, and nothing is loaded otherwise.
  */
-function deferFunctionModule(require: NodeJS.Require, id: string): void {
-  const file = require.resolve(id);
-  if (require.cache[file]) return;
-  let real: ((...args: unknown[]) => unknown) | undefined;
-  const standIn = new Module(file);
-  standIn.filename = file;
-  standIn.loaded = true;
-  standIn.exports = function deferred(this: unknown, ...args: unknown[]): unknown {
-    if (!real) {
-      delete require.cache[file];
-      real = require(file) as (...a: unknown[]) => unknown;
-    }
-    return real.apply(this, args);
-  };
-  require.cache[file] = standIn;
-}
-
 const fromDockerode = createRequire(createRequire(import.meta.url).resolve('dockerode'));
 deferFunctionModule(fromDockerode, './session.js');
 deferFunctionModule(createRequire(fromDockerode.resolve('docker-modem')), './ssh.js');
