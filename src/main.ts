@@ -237,7 +237,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const serviceHealth = new ServiceHealth(runtime, supervision.locator, events!, clock, (i) => supervision.preferredScanDir(i));
   const serviceWatch = new ServiceWatch({
     instances: async () => (await instances.repo.listAll()).map((r) => ({
-      id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.containerId, status: r.status, health: JSON.stringify(r.health), scanDir: r.scanDir,
+      id: r.id, name: r.name, tenant: r.tenant, plan: r.plan, containerId: r.containerId, status: r.status, startedAt: r.startedAt,
+      health: JSON.stringify(r.health), scanDir: r.scanDir,
     })),
     locator: supervision.locator, preferredScanDir: (i) => supervision.preferredScanDir(i), events: events!, clock,
     logger: logger.child({ component: 'service-watch' }), intervalMs: config.supervision.watchIntervalSeconds * 1000, concurrency: config.supervision.watchConcurrency,

@@ -15,8 +15,11 @@ const svc = (name: string, up: boolean, changedAt: number, exitCode: number | nu
 function setup(instances: WatchedInstance[]) {
   const states = new Map<string, ScannedService[] | 'none'>();
   const events: AppendEvent[] = [];
+  /** Which instances the watch looked at (each look is an engine inspect at least). */
+  const looked: string[] = [];
   const locator = {
     async locate(target: { instanceId: string | null }) {
+      looked.push(target.instanceId ?? '');
       const s = states.get(target.instanceId ?? '');
       if (!s || s === 'none') throw new BerthError('NO_SUPERVISOR', 'no s6');
       return { containerId: 'c', engineState: 'running', scanDir: '/run/service', services: s };
@@ -26,11 +29,11 @@ function setup(instances: WatchedInstance[]) {
     instances: async () => instances, locator, preferredScanDir: () => null, events: { record: (...e) => events.push(...e) },
     clock: new ManualClock(0), logger: createLogger('silent'), intervalMs: 1000, concurrency: 2,
   });
-  return { watch, states, events };
+  return { watch, states, events, looked };
 }
 
 const inst = (id: string, over: Partial<WatchedInstance> = {}): WatchedInstance => ({
-  id, name: id, tenant: 't', plan: 'starter', containerId: `c-${id}`, status: 'running', health: '{}', scanDir: null, ...over,
+  id, name: id, tenant: 't', plan: 'starter', containerId: `c-${id}`, status: 'running', startedAt: '2026-11-30T00:00:00.000Z', health: '{}', scanDir: null, ...over,
 });
 
 describe('ServiceWatch', () => {
@@ -65,6 +68,31 @@ describe('ServiceWatch', () => {
     states.set('a', [svc('worker', true, 7)]);
     await watch.round();
     expect(events).toEqual([]);
+  });
+
+  it('an instance found without s6 is not looked at again for the same start, but after a new start or ten rounds', async () => {
+    const instances = [inst('plain'), inst('s6')];
+    const { watch, states, looked } = setup(instances);
+    states.set('plain', 'none');
+    states.set('s6', [svc('worker', true, 1)]);
+    await watch.round();
+    await watch.round();
+    expect(looked.filter((id) => id === 'plain')).toHaveLength(1);
+    expect(looked.filter((id) => id === 's6')).toHaveLength(2);
+    // Started again by berth: its image is looked at afresh (and now it runs s6).
+    instances[0] = inst('plain', { startedAt: '2026-11-30T01:00:00.000Z' });
+    states.set('plain', [svc('worker', true, 1)]);
+    await watch.round();
+    await watch.round();
+    expect(looked.filter((id) => id === 'plain')).toHaveLength(3);
+    // Without s6 again (a new container): skipped, then looked at once more after ten rounds.
+    instances[0] = inst('plain', { containerId: 'c-other' });
+    states.set('plain', 'none');
+    looked.length = 0;
+    for (let i = 0; i < 10; i++) await watch.round();
+    expect(looked.filter((id) => id === 'plain')).toHaveLength(1);
+    await watch.round();
+    expect(looked.filter((id) => id === 'plain')).toHaveLength(2);
   });
 
   it('skips instances that are not running or have no container', async () => {

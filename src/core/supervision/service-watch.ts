@@ -14,6 +14,8 @@ export interface WatchedInstance {
   plan: string;
   containerId: string | null;
   status: string;
+  /** When berth last started its container (the store's): a new start is looked at afresh. */
+  startedAt: string | null;
   /** The stored health spec (JSON): its critical services are the monitor's, not the watch's. */
   health: string;
   scanDir: string | null;
@@ -31,17 +33,24 @@ export interface ServiceWatchOptions {
 }
 
 const WATCHED_STATUSES = new Set(['running', 'unhealthy', 'starting']);
+/** A container start found without s6 is looked at again after this many rounds (a scan dir made late at boot). */
+const UNSUPERVISED_RECHECK_ROUNDS = 10;
 
 /**
  * Watches the non-critical s6 services of every running instance: a cheap periodic status
  * read (stats, and an archive read only when a status file changed; see ScanDirReader) at its
  * own interval with bounded concurrency. A service seen going down or coming back up is a
  * `service-down` / `service-up` event; nothing is restarted (critical services are the
- * monitor's, through ServiceHealth). Instances without s6 cost one inspect per round.
+ * monitor's, through ServiceHealth). An instance found without s6 is not looked at again for
+ * the same container start, except every UNSUPERVISED_RECHECK_ROUNDS rounds: at 500 such
+ * instances, one inspect each per round was most of the daemon's CPU between probes.
  */
 export class ServiceWatch {
   /** instance id → container id and each service's last state (up or not). */
   private readonly seen = new Map<string, { containerId: string; up: Map<string, { up: boolean; changedAt: number }> }>();
+  /** instance id → the container start found without s6, and the round it was found in. */
+  private readonly unsupervised = new Map<string, { start: string; round: number }>();
+  private rounds = 0;
   private timer: ReturnType<Clock['setTimeout']> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -79,13 +88,19 @@ export class ServiceWatch {
 
   /** One pass over every running instance (also called directly by tests and on demand). */
   async round(): Promise<void> {
+    const round = ++this.rounds;
     const all = (await this.o.instances()).filter((i) => i.containerId && WATCHED_STATUSES.has(i.status));
     const live = new Set(all.map((i) => i.id));
     for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
-    await mapLimit(all, this.o.concurrency, (i) => this.look(i));
+    for (const id of this.unsupervised.keys()) if (!live.has(id)) this.unsupervised.delete(id);
+    const due = all.filter((i) => {
+      const known = this.unsupervised.get(i.id);
+      return !known || known.start !== startOf(i) || round - known.round >= UNSUPERVISED_RECHECK_ROUNDS;
+    });
+    await mapLimit(due, this.o.concurrency, (i) => this.look(i, round));
   }
 
-  private async look(i: WatchedInstance): Promise<void> {
+  private async look(i: WatchedInstance, round: number): Promise<void> {
     if (this.stopped) return;
     let services;
     try {
@@ -93,9 +108,14 @@ export class ServiceWatch {
         kind: 'instance', name: i.name, instanceId: i.id, tenant: i.tenant, containerRef: i.containerId, scanDir: this.o.preferredScanDir(i), labels: {},
       });
       services = located.services;
+      this.unsupervised.delete(i.id);
     } catch (error) {
-      // No s6 in it, or it stopped meanwhile: nothing to watch now.
-      if (error instanceof BerthError && ['NO_SUPERVISOR', 'INVALID_STATE', 'CONTAINER_NOT_FOUND'].includes(error.code)) return;
+      if (error instanceof BerthError && error.code === 'NO_SUPERVISOR') {
+        this.unsupervised.set(i.id, { start: startOf(i), round });
+        return;
+      }
+      // It stopped meanwhile: nothing to watch now.
+      if (error instanceof BerthError && ['INVALID_STATE', 'CONTAINER_NOT_FOUND'].includes(error.code)) return;
       throw error;
     }
     const critical = new Set(criticalServices(i.health));
@@ -124,4 +144,8 @@ export class ServiceWatch {
       }
     }
   }
+}
+
+function startOf(i: WatchedInstance): string {
+  return `${i.containerId} ${i.startedAt ?? ''}`;
 }
