@@ -304,7 +304,8 @@ export class Monitor implements Service, StartWatcher, HealthGate {
   private async probeOnce(id: string): Promise<void> {
     const t = this.tracked.get(id);
     // While a restart is pending, the container is known bad: probing it would only add noise.
-    if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id)) return;
+    // Failed (the policy gave up) is left to the next sync to drop; it is not probed meanwhile.
+    if (!t || !t.row.hostPort || !t.row.containerId || this.restarts.isPending(id) || !STATUS.monitored.includes(t.row.status)) return;
     const { containerId } = t.row;
     const run = t.probe;
     let result = await this.prober.probe(t.row.hostPort, t.spec.path, t.spec.timeoutMs, this.o.runtime.probeAddress?.(containerId));
@@ -317,7 +318,8 @@ export class Monitor implements Service, StartWatcher, HealthGate {
     }
     this.o.metrics.probeDuration.observe({ result: result.ok ? 'ok' : 'fail' }, result.latencyMs / 1000);
     if (result.failure) this.o.metrics.probeFailures.inc({ reason: result.failure });
-    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id) || this.state === 'stopped') return;
+    if (this.tracked.get(id) !== t || t.probe !== run || t.row.containerId !== containerId || this.restarts.isPending(id)
+      || !STATUS.monitored.includes(t.row.status) || this.state === 'stopped') return;
     // Not running (not started yet, or disabled): only a watched start's first health is judged.
     const firstOnly = this.state !== 'running';
 

@@ -50,6 +50,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     rows[1] = row(1, { desired_state: 'stopped', status: 'stopping' });
     rows[2] = row(2, { status: 'starting' });
     rows[3] = row(3, { status: 'creating', container_id: null });
+    rows[7] = row(7, { status: 'failed', last_error: 'gave up after 5 restarts' });
     for (let i = 0; i < rows.length; i += 100) await unsafeDbForTests(store).insertInto('instances').values(rows.slice(i, i + 100)).execute();
   });
   afterAll(async () => {
@@ -60,7 +61,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
 
   it('lists only desired-running instances in monitored statuses', async () => {
     const listed = await repo.listMonitored();
-    expect(listed).toHaveLength(COUNT - 2);
+    expect(listed).toHaveLength(COUNT - 3);
     expect(listed.find((r) => r.id === 'ins_2')).toMatchObject({ status: 'starting', containerId: 'c2', hostPort: 30_002, restartHistory: [] });
   });
 
@@ -88,7 +89,11 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(byId.get('ins_10')).toMatchObject({ last_check_ok: 1, consecutive_failures: 0, checks_passed: 2, last_check_latency_ms: 7 });
     expect(byId.get('ins_11')).toMatchObject({ last_check_ok: 0, consecutive_failures: 1, checks_passed: 0, last_error: 'health check answered HTTP 503' });
-    expect(rows.filter((r) => r.last_check_at === '2026-01-01T00:30:00.000Z')).toHaveLength(COUNT - 1);
+    // Not written: a container the instance never had (ins_3), and rows the monitor no longer
+    // watches, whose reason must survive a probe answered late (ins_1 stopping, ins_7 failed).
+    expect(rows.filter((r) => r.last_check_at === '2026-01-01T00:30:00.000Z')).toHaveLength(COUNT - 3);
+    expect(byId.get('ins_7')).toMatchObject({ status: 'failed', last_error: 'gave up after 5 restarts', consecutive_failures: 0, last_check_at: null });
+    expect(byId.get('ins_1')).toMatchObject({ last_check_at: null });
     // Transitions applied only where desired state, container and current status allow.
     expect(byId.get('ins_0')).toMatchObject({ status: 'unhealthy', version: 1 });
     expect(byId.get('ins_1')).toMatchObject({ status: 'stopping', version: 0 });

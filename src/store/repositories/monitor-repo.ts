@@ -220,7 +220,9 @@ function mergeByInstance(writes: readonly ProbeWrite[]): Observation[] {
 
 /**
  * Observations, not state changes: the row version is left alone so the instances service's
- * optimistic updates do not conflict with every probe. VALUES columns are column1…columnN
+ * optimistic updates do not conflict with every probe. Only rows the monitor still watches take
+ * them: a probe answered after the instance failed, stopped or began an upgrade must not
+ * overwrite the reason it got there. VALUES columns are column1…columnN
  * on both SQLite and Postgres; the casts give Postgres their types.
  */
 async function writeObservations(trx: Transaction<Database>, rows: readonly Observation[], fence: LeaseFence | undefined): Promise<void> {
@@ -238,5 +240,7 @@ async function writeObservations(trx: Transaction<Database>, rows: readonly Obse
       restart_history = case when v.column9 = 1 then '[]' else instances.restart_history end,
       next_restart_at = case when v.column9 = 1 then null else instances.next_restart_at end
     from (values ${values}) as v
-    where instances.id = v.column1 and instances.container_id = v.column2 and ${fence ? fenceHolds(fence) : sql`1 = 1`}`.execute(trx);
+    where instances.id = v.column1 and instances.container_id = v.column2
+      and instances.desired_state = 'running' and instances.status in (${sql.join(STATUS.monitored.map((s) => sql`${s}`))})
+      and ${fence ? fenceHolds(fence) : sql`1 = 1`}`.execute(trx);
 }
