@@ -7,7 +7,9 @@
 // go on through whichever berths answer. Then it lets the fleet settle and checks:
 //   - labelled containers equal rows (one container per instance, none without a row),
 //   - host ports are distinct,
-//   - no instance ended in `failed` or `crashloop` (every agent here is healthy),
+//   - no instance ended in `failed` or `crashloop` (every agent here is healthy, and the restart
+//     policy's limits are set out of reach: the same instance may be picked for many crashes, and
+//     those limits are tested on their own elsewhere),
 //   - restarts counted equal crashes caused, per surviving instance.
 // Exits 1 when a check fails. Bounded: chaos time + at most 150 s to settle.
 // Usage: node scripts/chaos-multi.mjs [--seconds 75] [--seed 42]
@@ -49,7 +51,7 @@ const dbName = `berth_chaos_${randomBytes(4).toString('hex')}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'berth-chaos-'));
 const configPath = path.join(dataDir, 'berth.yml');
 writeFileSync(configPath, `
-restart: { baseDelaySeconds: 1, jitter: 0 }
+restart: { baseDelaySeconds: 1, maxDelaySeconds: 4, jitter: 0, crashloopRestarts: 1000, failAfterRestarts: 1000 }
 monitor: { flushIntervalMs: 250, reconcileIntervalSeconds: 5 }
 runtime: { stopTimeoutSeconds: 2 }
 rateLimit: { enabled: false }
