@@ -53,7 +53,8 @@ log "up: project $project, berth on 127.0.0.1:$BERTH_PORT, postgres on 127.0.0.1
 dc up -d >/dev/null 2>&1 || fail "compose up failed"
 wait_health postgres healthy 90
 wait_health berth healthy 120
-curl -fsS "http://127.0.0.1:$BERTH_PORT/health" | grep -q '"store":{"status":"up","detail":"postgres"' || fail "berth is not on Postgres"
+health="$(curl -fsS "http://127.0.0.1:$BERTH_PORT/health")" || fail "GET /health failed"
+grep -q '"store":{"status":"up","detail":"postgres"' <<<"$health" || fail "berth is not on Postgres"
 token="$(dc exec -T berth cat /data/admin.token)"
 [ -n "$token" ] || fail "no admin token in the data volume"
 log "both healthy; berth uses Postgres; admin token read from the data volume"

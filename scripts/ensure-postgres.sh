@@ -20,7 +20,7 @@ if ! answers; then
     apt-get install -y -qq postgresql >/dev/null
   fi
   version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
-  if ! pg_lsclusters -h 2>/dev/null | grep -q .; then
+  if [ -z "$(pg_lsclusters -h 2>/dev/null || true)" ]; then
     pg_createcluster "$version" main >/dev/null
   fi
   cluster="$(pg_lsclusters -h | awk 'NR==1{print $1" "$2}')"
@@ -32,6 +32,6 @@ if ! answers; then
 fi
 
 if [ "$(id -u)" = "0" ] && id postgres >/dev/null 2>&1; then
-  su postgres -c "psql -q -p $port -d postgres -tAc \"SELECT 1 FROM pg_roles WHERE rolname='berth'\"" 2>/dev/null | grep -q 1 ||
+  [ "$(su postgres -c "psql -q -p $port -d postgres -tAc \"SELECT 1 FROM pg_roles WHERE rolname='berth'\"" 2>/dev/null || true)" = 1 ] ||
     su postgres -c "psql -q -d postgres -p $port -c \"CREATE ROLE berth LOGIN CREATEDB PASSWORD 'berth'\"" >/dev/null
 fi

@@ -71,18 +71,20 @@ log "non-root (user $user, uid $uid), read-only root file system"
 # The dashboard is built into the image: /ui/ answers 200 with its page, and its hashed assets
 # are served with a year of caching.
 ui="$(curl -sS --max-time 10 "http://127.0.0.1:$port/ui/")" || fail "GET /ui/ failed"
-echo "$ui" | grep -q '<div id="app">' || fail "GET /ui/ did not answer the dashboard: $(echo "$ui" | head -c 200)"
-asset="$(echo "$ui" | grep -o 'assets/[^"]*\.js' | head -n 1)"
+# Outputs are matched from variables (here-strings), never piped into `grep -q`: grep quits at
+# its first match, the writer still writing gets SIGPIPE, and pipefail fails a check that passed.
+grep -q '<div id="app">' <<<"$ui" || fail "GET /ui/ did not answer the dashboard: ${ui:0:200}"
+asset="$(grep -o -m 1 'assets/[^"]*\.js' <<<"$ui" || true)"
 [ -n "$asset" ] || fail "the dashboard page names no script asset"
-curl -sS --max-time 10 -D - -o /dev/null "http://127.0.0.1:$port/ui/$asset" | grep -qi '^cache-control: public, max-age=31536000, immutable' \
-  || fail "GET /ui/$asset did not answer with long-lived caching"
+headers="$(curl -sS --max-time 10 -D - -o /dev/null "http://127.0.0.1:$port/ui/$asset")" || fail "GET /ui/$asset failed"
+grep -qi '^cache-control: public, max-age=31536000, immutable' <<<"$headers" || fail "GET /ui/$asset did not answer with long-lived caching"
 log "dashboard served at /ui/ (script $asset, cached immutable)"
 
 token="$("$engine" exec "$name" cat /data/admin.token)"
 api() { curl -sS --max-time 90 -H "Authorization: Bearer $token" "$@"; }
 base="http://127.0.0.1:$port"
 body="$(api -X POST "$base/v1/instances?wait=running&timeout=60" -H 'content-type: application/json' -d "{\"tenant\":\"smoke\",\"name\":\"smoke-$id\",\"plan\":\"starter\"}")"
-echo "$body" | grep -q '"status":"running"' || fail "instance did not reach running: $body"
+grep -q '"status":"running"' <<<"$body" || fail "instance did not reach running: $body"
 cid="$("$engine" ps -q --filter "label=berth.scope=$scope" --filter "label=berth.name=smoke-$id")"
 [ -n "$cid" ] || fail "no tenant container on the engine"
 log "tenant instance smoke-$id running in container ${cid:0:12} on the host engine"
@@ -98,6 +100,7 @@ took=$(( $(date +%s) - start ))
 exit_code="$("$engine" inspect -f '{{.State.ExitCode}}' "$name")"
 [ "$exit_code" = 0 ] || fail "exit code $exit_code after SIGTERM"
 [ "$took" -lt "$grace" ] || fail "stop took ${took}s (grace ${grace}s): SIGTERM did not reach berth"
-"$engine" logs "$name" 2>&1 | grep -q 'berth stopped' || fail "no graceful shutdown line in the log"
+logs="$("$engine" logs "$name" 2>&1)" || true
+grep -q 'berth stopped' <<<"$logs" || fail "no graceful shutdown line in the log"
 log "stopped on SIGTERM in ${took}s with exit 0 (grace ${grace}s)"
 log "PASS"

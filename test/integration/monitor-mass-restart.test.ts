@@ -66,7 +66,9 @@ describe(`monitor: ${COUNT} instances unhealthy at once (${testEnv.store})`, () 
       const docker = rawDocker();
       const hungAt = Date.now();
       await Promise.all(allUp.body.items.map((i) => docker.getContainer(i.containerId!).pause()));
-      const restarted = await until(async () => sample(await scrape(td), 'berth_restarts_total', { reason: 'unhealthy' }), (n) => n >= COUNT, 150_000, 500);
+      // A bound against a hang, not a speed target (bench/ measures that): 58–83 s alone, 151 s
+      // for 97 of them once in CI beside an image build that compiles better-sqlite3.
+      const restarted = await until(async () => sample(await scrape(td), 'berth_restarts_total', { reason: 'unhealthy' }), (n) => n >= COUNT, 300_000, 500);
       const back = await until(listRunning, (r) => r.body.total === COUNT, 60_000, 500);
       const metrics = await scrape(td);
       const peak = sample(metrics, 'berth_restarts_in_flight_max');
@@ -80,5 +82,5 @@ describe(`monitor: ${COUNT} instances unhealthy at once (${testEnv.store})`, () 
     } finally {
       engine.stop();
     }
-  }, 360_000);
+  }, 540_000);
 });
