@@ -59,6 +59,7 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
   });
 
   it(`${TENANTS} tenants at once on dedicated networks: distinct ports and subnets, all running, and isolated from each other`, async () => {
+    const began = Date.now();
     const created = await Promise.all(Array.from({ length: TENANTS }, (_, i) => createInstance(td, { tenant: `t${i}`, plan: 'isolated', image: testEnv.image })));
     expect(created.map((c) => c.status)).toEqual(Array(TENANTS).fill(202));
     const ports = created.map((c) => c.body.hostPort);
@@ -69,6 +70,7 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
       (r) => r.body.items.filter((i) => i.status === 'running').length === TENANTS,
       240_000, 1000,
     );
+    const runningAfter = Date.now() - began;
     const notRunning = all.body.items.filter((i) => i.status !== 'running').map((i) => `${i.name}:${i.status}:${i.lastError}`);
     expect(notRunning).toEqual([]);
 
@@ -90,7 +92,9 @@ describe(`concurrent creates and tenant isolation (${testEnv.store})`, () => {
     expect(await agent(b, `/connect?host=${ipA}&port=8080`)).toMatchObject({ connected: false });
 
     // Delete them all at once: containers, volumes, networks and ports go.
+    const deleting = Date.now();
     const deleted = await Promise.all(all.body.items.map((i) => td.api('DELETE', `/v1/instances/${i.id}`)));
+    console.log(`[concurrency] ${TENANTS} tenants on dedicated networks: all running after ${Math.round(runningAfter / 1000)} s, all deleted in ${Math.round((Date.now() - deleting) / 1000)} s`);
     expect(deleted.map((d) => d.status)).toEqual(Array(TENANTS).fill(200));
     const filters = { label: [`berth.scope=${td.scope}`] };
     expect(await docker.listContainers({ all: true, filters })).toEqual([]);
