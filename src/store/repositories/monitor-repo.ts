@@ -241,6 +241,6 @@ async function writeObservations(trx: Transaction<Database>, rows: readonly Obse
       next_restart_at = case when v.column9 = 1 then null else instances.next_restart_at end
     from (values ${values}) as v
     where instances.id = v.column1 and instances.container_id = v.column2
-      and instances.desired_state = 'running' and instances.status in (${sql.join(STATUS.monitored.map((s) => sql`${s}`))})
+      and instances.desired_state = 'running' and instances.status in (${sql.join(STATUS.monitored)})
       and ${fence ? fenceHolds(fence) : sql`1 = 1`}`.execute(trx);
 }
