@@ -3,6 +3,7 @@ import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { scopeFilter } from '../runtime/labels.js';
 import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
+import { ReplayFilter } from './replay-filter.js';
 import { restartDelay, type RestartPolicyMs } from './restart-policy.js';
 
 export interface RuntimeEventWatcherOptions {
@@ -59,7 +60,12 @@ export class RuntimeEventWatcher {
         failures = 0;
         this.o.onConnected(everConnected);
         everConnected = true;
-        for await (const event of stream) this.o.onEvent(event);
+        const replays = new ReplayFilter();
+        for await (const event of stream) {
+          if (replays.isReplay(event)) continue;
+          if (replays.skipped) this.o.logger.info({ events: replays.takeSkipped() }, 'ignored events the engine sent again');
+          this.o.onEvent(event);
+        }
         if (!signal.aborted) throw new Error('the engine closed the event stream');
       } catch (error) {
         if (signal.aborted) break;
