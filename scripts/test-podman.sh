@@ -23,7 +23,7 @@ started=""
 conf_dir=""
 cleanup() {
   if [ -n "$started" ]; then kill "$started" 2>/dev/null || true; wait "$started" 2>/dev/null || true; fi
-  [ -n "$conf_dir" ] && rm -rf "$conf_dir"
+  if [ -n "$conf_dir" ]; then rm -rf "$conf_dir"; fi
 }
 trap cleanup EXIT
 
@@ -56,6 +56,9 @@ for image in berth/test-agent:local berth/s6-agent:local; do
 done
 
 step "lifecycle, monitor and jobs tests on podman (SQLite)"
+# Subnets no Docker lane uses: Podman accepts a subnet a Docker bridge holds while that bridge
+# has no running container, and the host then routes the instances' traffic to Docker's bridge.
+export BERTH_TEST_SHARED_SUBNET="${BERTH_TEST_SHARED_SUBNET:-10.212.0.0/16}" BERTH_TEST_SUBNET_POOL="${BERTH_TEST_SUBNET_POOL:-10.213.0.0/16}"
 # One file at a time: timing-sensitive monitor tests on a busy 2-core machine.
 # Two tests assert Docker behaviour Podman does not have (both run in the Docker configurations;
 # the README's "Where Podman differs" says why): a host port taken by another process does not

@@ -8,5 +8,12 @@ export const testEnv = {
   image: process.env.BERTH_TEST_IMAGE ?? 'berth/test-agent:local',
   /** An image running s6-svscan with three services (images/build-s6-agent.sh). */
   s6Image: process.env.BERTH_TEST_S6_IMAGE ?? 'berth/s6-agent:local',
+  /**
+   * Subnets for the test daemons' shared network and dedicated-network pool, when set. The
+   * Podman lane uses its own: Podman accepts a subnet that a Docker bridge without running
+   * containers holds, and the host then routes to the wrong bridge.
+   */
+  sharedSubnet: process.env.BERTH_TEST_SHARED_SUBNET,
+  subnetPool: process.env.BERTH_TEST_SUBNET_POOL,
   root: new URL('../../', import.meta.url).pathname,
 };

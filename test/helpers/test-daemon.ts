@@ -75,6 +75,8 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
       'server.shutdownGraceSeconds': 5,
       // Tests poll the API fast for minutes; the rate-limit tests turn limits back on.
       'rateLimit.enabled': false,
+      ...(testEnv.sharedSubnet ? { 'network.sharedSubnet': testEnv.sharedSubnet } : {}),
+      ...(testEnv.subnetPool ? { 'network.subnetPool': testEnv.subnetPool } : {}),
       ...(options.flags ?? {}),
     },
     logDestination: sink,

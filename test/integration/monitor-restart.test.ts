@@ -5,6 +5,7 @@ import { testEnv } from '../helpers/env.js';
 import { agent, createInstance, getInstance, until, untilStatus } from '../helpers/instances.js';
 import { eventsOf, sample, scrape, types } from '../helpers/monitor.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+import { engineInfo } from '../../src/runtime/docker/engine-info.js';
 
 const post = { method: 'POST' };
 
@@ -20,21 +21,27 @@ describe(`monitor: restarts on exit and on failed health checks (${testEnv.store
   });
 
   it('restarts a killed container at once, without waiting for the next probe', async () => {
-    // A 30 s probe interval: if the restart waited for a probe, it would take far longer.
-    const created = await createInstance(td, { tenant: 'killed', health: { intervalSeconds: 30, startPeriodSeconds: 5 } }, '?wait=running&timeout=60');
+    // A 60 s probe interval: a restart that waited for probes (3 failures) would take minutes,
+    // and no probe falls between the kill and the restart to muddle the event history. The 20 s
+    // start period keeps probing each second after the restart, for an agent slow to boot.
+    const created = await createInstance(td, { tenant: 'killed', health: { intervalSeconds: 60, startPeriodSeconds: 20 } }, '?wait=running&timeout=60');
     expect(created.body.status).toBe('running');
+    const podman = engineInfo(await rawDocker().version()).engine === 'podman';
     const killedAt = Date.now();
     await rawDocker().getContainer(created.body.containerId!).kill();
-    const back = await until(() => getInstance(td, 'killed'), (r) => r.body.status === 'running' && r.body.restarts === 1, 30_000, 50);
+    const back = await until(() => getInstance(td, 'killed'), (r) => r.body.status === 'running' && r.body.restarts === 1, 55_000, 50);
     const ms = Date.now() - killedAt;
-    console.log(`[monitor] docker kill → running again: ${ms} ms (restart base delay 1 s, probe interval 30 s)`);
-    // Healthy again, the exit code no longer applies (the `exited` event keeps it).
-    expect(back.body).toMatchObject({ status: 'running', restarts: 1, lastExitCode: null, backoffMs: 0, nextRestartAt: null, containerId: created.body.containerId });
-    // Waiting for probes instead would take at least failureThreshold (3) × 30 s. 25 s leaves room
-    // for a loaded engine (Podman under CI load took 20 s once, 1.2 s in quiet runs).
-    expect(ms).toBeLessThan(25_000);
+    console.log(`[monitor] docker kill → running again: ${ms} ms (restart base delay 1 s, probe interval 60 s)`);
     const timeline = (await eventsOf(td, 'killed')).filter((e) => Date.parse(e.at) >= killedAt - 1000);
     console.log(`[monitor] after the kill: ${timeline.map((e) => `${e.type} +${Date.parse(e.at) - killedAt} ms`).join(', ')}`);
+    // Healthy again, the exit code no longer applies (the `exited` event keeps it).
+    expect(back.body).toMatchObject({ status: 'running', restarts: 1, lastExitCode: null, backoffMs: 0, nextRestartAt: null, containerId: created.body.containerId });
+    // Quiet, both engines take about 1 s; 25 s leaves room for a loaded machine. Podman handles
+    // an exit in a separate cleanup process (conmon's exit command); beside CI's other lanes it
+    // took 20 s and 29 s once each (not reproduced under CPU load alone), and berth's reconcile
+    // pass (every 30 s) finds an exit the engine has not reported. Both bounds are far below a
+    // restart that waited for probes (failureThreshold 3 × 60 s).
+    expect(ms).toBeLessThan(podman ? 45_000 : 25_000);
     const events = types(await eventsOf(td, 'killed'));
     const exited = events.indexOf('exited');
     expect(exited).toBeGreaterThan(-1);
