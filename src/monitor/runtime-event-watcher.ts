@@ -6,6 +6,8 @@ import type { RuntimeDriver, RuntimeEvent } from '../runtime/runtime-driver.js';
 import { ReplayFilter } from './replay-filter.js';
 import { restartDelay, type RestartPolicyMs } from './restart-policy.js';
 
+const REPLAY_LOG_EVERY_MS = 10_000;
+
 export interface RuntimeEventWatcherOptions {
   runtime: RuntimeDriver;
   scope: string;
@@ -61,9 +63,14 @@ export class RuntimeEventWatcher {
         this.o.onConnected(everConnected);
         everConnected = true;
         const replays = new ReplayFilter();
+        let loggedAt = -Infinity;
         for await (const event of stream) {
           if (replays.isReplay(event)) continue;
-          if (replays.skipped) this.o.logger.info({ events: replays.takeSkipped() }, 'ignored events the engine sent again');
+          // A replay interleaves with events this process never saw: one line per burst, not per event.
+          if (replays.skipped && this.o.clock.now() - loggedAt >= REPLAY_LOG_EVERY_MS) {
+            loggedAt = this.o.clock.now();
+            this.o.logger.info({ events: replays.takeSkipped() }, 'ignored events the engine sent again');
+          }
           this.o.onEvent(event);
         }
         if (!signal.aborted) throw new Error('the engine closed the event stream');
