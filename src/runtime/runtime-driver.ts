@@ -87,6 +87,11 @@ export interface ContainerStats {
   workspaceBytes?: number | null;
 }
 
+export interface StatsOptions {
+  /** Measure the writable layer and the workspace (default true). */
+  disk?: boolean;
+}
+
 export interface LogLine {
   stream: 'stdout' | 'stderr';
   /** RFC 3339 timestamp from the engine. */
@@ -205,7 +210,8 @@ export interface RuntimeDriver {
   inspectContainer(idOrName: string): Promise<ContainerInfo | undefined>;
   listContainers(options: { labels?: Record<string, string>; all: boolean }): Promise<ContainerInfo[]>;
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
-  stats(id: string): Promise<ContainerStats>;
+  /** `disk: false` skips the disk figures: measuring them walks every volume on the engine. */
+  stats(id: string, options?: StatsOptions): Promise<ContainerStats>;
   exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult>;
   /**
    * Reads a file or directory tree inside a container without running anything in it (the

@@ -1,7 +1,7 @@
 import { BerthError } from '../../src/common/errors.js';
 import { ENGINE_MUTATIONS } from '../../src/runtime/limited-runtime.js';
 import type {
-  ContainerInfo, ContainerSpec, ContainerStats, ExecResult, LogLine, NetworkInfo, NetworkSpec, RuntimeDriver, RuntimeEvent,
+  ContainerInfo, ContainerSpec, ContainerStats, StatsOptions, ExecResult, LogLine, NetworkInfo, NetworkSpec, RuntimeDriver, RuntimeEvent,
   RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../../src/runtime/runtime-driver.js';
 
@@ -179,7 +179,7 @@ export class FakeRuntimeDriver implements RuntimeDriver {
     yield { stream: 'stdout', time: c.info.startedAt ?? this.iso(), text: `${c.info.name} started` };
   }
 
-  stats(id: string): Promise<ContainerStats> {
+  stats(id: string, _options?: StatsOptions): Promise<ContainerStats> {
     return this.call('stats', id, () => {
       this.must(id);
       return { at: this.iso(), cpuPercent: 0, onlineCpus: 1, memoryBytes: 0, memoryLimitBytes: 0, networkRxBytes: 0, networkTxBytes: 0, pids: 1 };

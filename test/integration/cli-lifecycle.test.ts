@@ -145,7 +145,8 @@ describe(`berth CLI against a running daemon (${testEnv.store})`, () => {
     expect(s.pids).toBeGreaterThan(0);
 
     const watch = spawnCli(['stats', 'beta', '--watch', '--interval', '0.5'], box.env);
-    await watch.waitFor((out) => out.trim().split('\n').length >= 3, 20_000);
+    // A bound against a hang: two samples take about 2 s when quiet.
+    await watch.waitFor((out) => out.trim().split('\n').length >= 3, 40_000);
     watch.child.kill('SIGINT');
     expect(await watch.exited).toBe(0);
     expect(watch.stdout().split('\n')[0]).toMatch(/^TIME\tCPU\tMEMORY/);

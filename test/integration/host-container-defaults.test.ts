@@ -86,6 +86,15 @@ describe(`what every tenant container gets (${testEnv.store})`, () => {
     expect(stats.status).toBe(200);
     expect(stats.body.workspaceBytes).toBeGreaterThanOrEqual(3_000_000);
     expect(typeof stats.body.writableLayerBytes).toBe('number');
+    // Repeated samplers skip the disk walk; the rest of the sample is there.
+    const quick = await td.api<Record<string, unknown>>('GET', `/v1/instances/${target.name}/stats?disk=false`);
+    expect(quick.status).toBe(200);
+    expect(quick.body).not.toHaveProperty('workspaceBytes');
+    expect(quick.body).not.toHaveProperty('writableLayerBytes');
+    expect(quick.body.memoryBytes).toBeGreaterThan(0);
+    const bad = await td.api<{ error: { code: string; message: string } }>('GET', `/v1/instances/${target.name}/stats?disk=maybe`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('disk');
 
     // Past the plan's disk: one event and one alert.
     const event = await until('a disk-exceeded event', async () => {

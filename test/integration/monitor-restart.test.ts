@@ -5,7 +5,6 @@ import { testEnv } from '../helpers/env.js';
 import { agent, createInstance, getInstance, until, untilStatus } from '../helpers/instances.js';
 import { eventsOf, sample, scrape, types } from '../helpers/monitor.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { engineInfo } from '../../src/runtime/docker/engine-info.js';
 
 const post = { method: 'POST' };
 
@@ -26,22 +25,26 @@ describe(`monitor: restarts on exit and on failed health checks (${testEnv.store
     // start period keeps probing each second after the restart, for an agent slow to boot.
     const created = await createInstance(td, { tenant: 'killed', health: { intervalSeconds: 60, startPeriodSeconds: 20 } }, '?wait=running&timeout=60');
     expect(created.body.status).toBe('running');
-    const podman = engineInfo(await rawDocker().version()).engine === 'podman';
     const killedAt = Date.now();
     await rawDocker().getContainer(created.body.containerId!).kill();
+    // On Podman beside CI's other lanes, berth's history had the instance running again 0.5 s
+    // after the kill while this test saw it 20 s later: the kill call or the polling came back
+    // late. The time is therefore read from berth's event history, not from this call.
+    const killCallMs = Date.now() - killedAt;
     const back = await until(() => getInstance(td, 'killed'), (r) => r.body.status === 'running' && r.body.restarts === 1, 55_000, 50);
-    const ms = Date.now() - killedAt;
-    console.log(`[monitor] docker kill → running again: ${ms} ms (restart base delay 1 s, probe interval 60 s)`);
     const timeline = (await eventsOf(td, 'killed')).filter((e) => Date.parse(e.at) >= killedAt - 1000);
-    console.log(`[monitor] after the kill: ${timeline.map((e) => `${e.type} +${Date.parse(e.at) - killedAt} ms`).join(', ')}`);
+    console.log(`[monitor] after the kill (its call took ${killCallMs} ms): ${timeline.map((e) => `${e.type} +${Date.parse(e.at) - killedAt} ms`).join(', ')}`);
+    const restarted = timeline.findIndex((e) => e.type === 'restarted');
+    const runningAgain = timeline.slice(restarted).find((e) => e.type === 'running');
+    expect(restarted).toBeGreaterThan(-1);
+    expect(runningAgain).toBeDefined();
+    const ms = Date.parse(runningAgain!.at) - killedAt;
+    console.log(`[monitor] docker kill → running again: ${ms} ms (restart base delay 1 s, probe interval 60 s)`);
     // Healthy again, the exit code no longer applies (the `exited` event keeps it).
     expect(back.body).toMatchObject({ status: 'running', restarts: 1, lastExitCode: null, backoffMs: 0, nextRestartAt: null, containerId: created.body.containerId });
-    // Quiet, both engines take about 1 s; 25 s leaves room for a loaded machine. Podman handles
-    // an exit in a separate cleanup process (conmon's exit command); beside CI's other lanes it
-    // took 20 s and 29 s once each (not reproduced under CPU load alone), and berth's reconcile
-    // pass (every 30 s) finds an exit the engine has not reported. Both bounds are far below a
-    // restart that waited for probes (failureThreshold 3 × 60 s).
-    expect(ms).toBeLessThan(podman ? 45_000 : 25_000);
+    // Quiet, it takes about 1 s on Docker and on Podman; 25 s leaves room for a loaded machine
+    // and is far below a restart that waited for probes (failureThreshold 3 × 60 s).
+    expect(ms).toBeLessThan(25_000);
     const events = types(await eventsOf(td, 'killed'));
     const exited = events.indexOf('exited');
     expect(exited).toBeGreaterThan(-1);

@@ -20,7 +20,7 @@ const StatsSchema = Type.Object({
   networkRxBytes: Type.Number(),
   networkTxBytes: Type.Number(),
   pids: Type.Integer(),
-  /** Disk as the engine measures it (null when it does not say). */
+  /** Disk as the engine measures it (null when it does not say; absent with disk=false). */
   writableLayerBytes: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   workspaceBytes: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
 });
@@ -103,12 +103,19 @@ export function instanceLogRoutes(app: App, deps: InstanceRouteDeps): void {
   app.get('/v1/instances/:idOrName/stats', {
     schema: {
       summary: 'One-shot CPU, memory, network and PID usage of the instance\'s container', tags: ['instances'], security: Security,
-      params: IdOrNameParams, response: { 200: StatsSchema, ...errorResponses(404, 409, 503) },
+      params: IdOrNameParams,
+      querystring: Type.Object({
+        disk: Type.Optional(Type.Boolean({
+          default: true,
+          description: 'Measure the writable layer and the workspace. The engine walks every volume it has to do so (seconds on a busy host); repeated samplers (a watch, a chart) pass false.',
+        })),
+      }),
+      response: { 200: StatsSchema, ...errorResponses(404, 409, 503) },
     },
   }, async (request) => {
     const { instance, containerId } = await deps.instances.containerOf(request.params.idOrName, viewerOf(request));
     try {
-      return { instance: instance.name, ...(await deps.runtime.stats(containerId)) };
+      return { instance: instance.name, ...(await deps.runtime.stats(containerId, { disk: request.query.disk !== false })) };
     } catch (error) {
       deps.status.report(error);
       throw error;

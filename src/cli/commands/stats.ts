@@ -54,7 +54,8 @@ export function registerStatsCommand(program: Command, io: CliIo): void {
     .addHelpText('after', '\nA watch outlives restarts: while the container is down it says so, and resumes when it is back.\n\nExamples:\n  berth stats acme\n  berth stats acme --watch --interval 5')
     .action(action(io, async (ctx, [name = ''], opts: { watch?: boolean; interval: number; json?: boolean }) => {
       const client = ctx.client();
-      const get = (): Promise<Stats> => client.get<Stats>(`${instancePath(name)}/stats`);
+      // Only --json shows the disk figures, and a watch never: measuring them walks every volume on the engine.
+      const get = (): Promise<Stats> => client.get<Stats>(`${instancePath(name)}/stats`, opts.json && !opts.watch ? {} : { disk: false });
       if (!opts.watch) {
         const s = await get();
         if (opts.json) return ctx.out.json(s);

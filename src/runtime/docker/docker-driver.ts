@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
-  ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecResult, ImportToVolumeOptions, LogLine, LogOptions, NetworkInfo,
+  ContainerInfo, ContainerSpec, ContainerState, ContainerStats, StatsOptions, ExecResult, ImportToVolumeOptions, LogLine, LogOptions, NetworkInfo,
   NetworkSpec, PathEntry, PathStat, ReadPathOptions, RuntimeDriver, RuntimeEvent, RuntimeEventType, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from './docker-connection.js';
@@ -360,7 +360,7 @@ export class DockerDriver implements RuntimeDriver {
     }
   }
 
-  async stats(id: string): Promise<ContainerStats> {
+  async stats(id: string, options: StatsOptions = {}): Promise<ContainerStats> {
     try {
       // The engine spends a second measuring CPU unless asked for one shot; a watch's previous
       // sample (if recent) serves as the baseline instead, so `stats --watch --interval 1` keeps time.
@@ -390,7 +390,7 @@ export class DockerDriver implements RuntimeDriver {
         networkRxBytes: net.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
         networkTxBytes: net.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
         pids: s.pids_stats?.current ?? 0,
-        ...(await measureDiskUsage(this.docker, id).catch(() => ({ writableLayerBytes: null, workspaceBytes: null }))),
+        ...(options.disk === false ? {} : await measureDiskUsage(this.docker, id).catch(() => ({ writableLayerBytes: null, workspaceBytes: null }))),
       };
     } catch (error) {
       this.fail(error, 'container');

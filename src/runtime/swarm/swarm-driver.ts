@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../../common/errors.js';
 import type {
-  ContainerInfo, ContainerSpec, ContainerStats, ExecResult, LogLine, LogOptions, NetworkInfo, NetworkSpec,
+  ContainerInfo, ContainerSpec, ContainerStats, StatsOptions, ExecResult, LogLine, LogOptions, NetworkInfo, NetworkSpec,
   RuntimeDriver, RuntimeEvent, RuntimeInfo, VolumeInfo,
 } from '../runtime-driver.js';
 import { engineError } from '../docker/docker-connection.js';
@@ -321,9 +321,9 @@ export class SwarmDriver implements RuntimeDriver {
     return { engine, containerId };
   }
 
-  async stats(id: string): Promise<ContainerStats> {
+  async stats(id: string, options?: StatsOptions): Promise<ContainerStats> {
     const { engine, containerId } = await this.onNode(id);
-    return engine.stats(containerId);
+    return engine.stats(containerId, options);
   }
 
   async exec(id: string, argv: string[], options: { timeoutMs: number; outputLimitBytes: number; user?: string }): Promise<ExecResult> {

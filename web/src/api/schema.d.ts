@@ -3019,7 +3019,10 @@ export interface operations {
     };
     getInstancesByIdOrNameStats: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Measure the writable layer and the workspace. The engine walks every volume it has to do so (seconds on a busy host); repeated samplers (a watch, a chart) pass false. */
+                disk?: boolean;
+            };
             header?: never;
             path: {
                 idOrName: string;
