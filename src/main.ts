@@ -106,6 +106,8 @@ export interface Daemon {
   readonly routes: readonly RouteRecord[];
   /** Graceful stop: no new connections, in-flight work finishes within the grace period. */
   stop(reason?: string): Promise<void>;
+  /** During a stop, what it is waiting for (the HTTP server, a service by name, the store). */
+  stopStage(): string | undefined;
 }
 
 /**
@@ -374,6 +376,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   storeTimer.unref();
 
   let stopping: Promise<void> | undefined;
+  let stage: string | undefined;
   const stop = (reason = 'stop requested'): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
@@ -386,18 +389,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         app.server.closeAllConnections();
       }, grace);
       forced.unref();
+      stage = 'http';
       await app.close().catch((error: unknown) => logger.warn({ err: error }, 'http close failed'));
       for (const service of [...services].reverse()) {
+        stage = service.name;
         await service.stop().catch((error: unknown) => logger.warn({ service: service.name, reason: describeError(error) }, 'service stop failed'));
       }
       runtimeStatus.stop();
       clearTimeout(forced);
+      stage = 'store';
       await store.close();
+      stage = undefined;
       logger.info('berth stopped; tenant containers keep running');
     })();
     return stopping;
   };
 
   void events!;
-  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, snapshots: snapshots.service, routes: routesOf(app), stop };
+  return { config, url, logger, store, runtime, runtimeStatus, instances: instances.service, reconciler, snapshots: snapshots.service, routes: routesOf(app), stop, stopStage: () => stage };
 }

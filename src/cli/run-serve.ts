@@ -4,6 +4,9 @@ import { startDaemon, type DaemonOptions } from '../main.js';
  * `berth serve`: runs the daemon in the foreground until SIGTERM/SIGINT. The first signal
  * starts a graceful stop (exit 0); a second one exits at once.
  */
+/** Beyond the grace period, time for services to stop before the process gives up on them. */
+const STOP_MARGIN_SECONDS = 15;
+
 export async function runServe(options: DaemonOptions): Promise<void> {
   let daemon;
   try {
@@ -19,6 +22,13 @@ export async function runServe(options: DaemonOptions): Promise<void> {
       daemon.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
     }
+    // A stop that hangs (an engine call that never returns) must not keep the process alive:
+    // supervisors wait for the exit, and the log says what it was still waiting for.
+    const deadlineMs = (daemon.config.server.shutdownGraceSeconds + STOP_MARGIN_SECONDS) * 1000;
+    setTimeout(() => {
+      daemon.logger.error({ waitingFor: daemon.stopStage(), afterMs: deadlineMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
     daemon.stop(signal).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -10,6 +10,8 @@ export interface DaemonProcess {
   dataDir: string;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** `exited`, or an error with the daemon's output when it has not exited within `timeoutMs`. */
+  exitedWithin(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Polls /ready until 200 or the timeout. */
   waitReady(timeoutMs?: number): Promise<void>;
 }
@@ -37,12 +39,17 @@ export function spawnBerth(args: string[], env: Record<string, string>, options:
     dataDir,
     output: () => out,
     exited,
+    exitedWithin: (timeoutMs) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`berth did not exit within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+      void exited.then((e) => { clearTimeout(timer); resolve(e); });
+    }),
     async waitReady(timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
         if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}:\n${out}`);
         try {
-          const res = await fetch(`${url}/ready`);
+          // Bounded: a listener that accepts and never answers must not hang the wait.
+          const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) });
           if (res.status === 200) return;
         } catch {
           // not listening yet
