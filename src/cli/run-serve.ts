@@ -1,12 +1,13 @@
 import { startDaemon, type DaemonOptions } from '../main.js';
 
-/**
- * `berth serve`: runs the daemon in the foreground until SIGTERM/SIGINT. The first signal
- * starts a graceful stop (exit 0); a second one exits at once.
- */
 /** Beyond the grace period, time for services to stop before the process gives up on them. */
 const STOP_MARGIN_SECONDS = 15;
 
+/**
+ * `berth serve`: runs the daemon in the foreground until SIGTERM/SIGINT. The first signal
+ * starts a graceful stop (exit 0); a second one exits at once, and so does a stop still
+ * unfinished STOP_MARGIN_SECONDS past the grace period (exit 1).
+ */
 export async function runServe(options: DaemonOptions): Promise<void> {
   let daemon;
   try {
