@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { openStore, type OpenStoreOptions, type Store } from '../../src/store/store.js';
 import { testEnv } from './env.js';
 
 /** Creates a fresh, empty Postgres database for one test; `drop` removes it. */
@@ -47,4 +51,23 @@ export async function createPgDatabase(): Promise<{ url: string; drop: () => Pro
 export async function storeUrlFor(store: 'sqlite' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
   if (store === 'sqlite') return { url: '', drop: async () => undefined };
   return createPgDatabase();
+}
+
+/**
+ * A migrated store of the lane's kind (testEnv.store) in a fresh data directory and, on
+ * Postgres, a fresh database; `close` closes it and removes both.
+ */
+export async function openTestStore(prefix: string, options: Pick<OpenStoreOptions, 'poolSize'> = {}): Promise<{ store: Store; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const db = await storeUrlFor(testEnv.store);
+  const store = openStore({ url: db.url, dataDir, ...options });
+  await store.migrate();
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
-import type { EventRecord, EventsRepo } from '../../store/repositories/events-repo.js';
+import type { EventRecord, EventsRepo, NewEvent } from '../../store/repositories/events-repo.js';
 
 /** An event as the API shows it: exactly what the store keeps. */
 export type BerthEvent = EventRecord;
@@ -16,7 +16,7 @@ export interface AppendEvent {
   data?: Record<string, unknown>;
 }
 
-type Listener = (event: AppendEvent & { at: string }) => void;
+type Listener = (event: NewEvent) => void;
 
 /** The append-only history of what happened to instances and why. */
 export class EventLog {
@@ -25,8 +25,15 @@ export class EventLog {
   constructor(private readonly repo: EventsRepo, private readonly clock: Clock, private readonly logger: Logger) {}
 
   async append(...events: AppendEvent[]): Promise<void> {
+    const rows = this.stamp(...events);
+    await this.repo.insertMany(rows);
+    this.announce(rows);
+  }
+
+  /** Events as the store writes them, stamped now: for a repo that commits them with the change they record. */
+  stamp(...events: AppendEvent[]): NewEvent[] {
     const at = new Date(this.clock.now()).toISOString();
-    await this.repo.insertMany(events.map((e) => ({
+    return events.map((e) => ({
       instanceId: e.instanceId ?? null,
       instance: e.instance ?? null,
       tenant: e.tenant ?? null,
@@ -35,10 +42,14 @@ export class EventLog {
       actor: e.actor ?? 'berth',
       data: e.data ?? null,
       at,
-    })));
-    for (const e of events) {
-      this.logger.info({ event: e.type, instance: e.instance, actor: e.actor ?? 'berth' }, e.message);
-      for (const listener of this.listeners) listener({ ...e, at });
+    }));
+  }
+
+  /** Logs and tells listeners about events already committed (by append, or with the change they record). */
+  announce(rows: readonly NewEvent[]): void {
+    for (const e of rows) {
+      this.logger.info({ event: e.type, instance: e.instance, actor: e.actor }, e.message);
+      for (const listener of this.listeners) listener(e);
     }
   }
 

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, EventsTable } from '../database.js';
+import type { StoreDialect } from '../store-dialect.js';
 
 /** One entry of the history, as the store keeps it (data parsed). */
 export interface EventRecord {
@@ -42,25 +43,35 @@ function toEventRecord(row: Selectable<EventsTable>): EventRecord {
   };
 }
 
+function toRow(e: NewEvent): Insertable<EventsTable> {
+  return {
+    instance_id: e.instanceId, instance_name: e.instance, tenant: e.tenant, type: e.type, message: e.message, actor: e.actor,
+    data: e.data ? JSON.stringify(e.data) : null, at: e.at,
+  };
+}
+
+/**
+ * Inserts events inside a caller's transaction, so a change and the event saying why commit
+ * together. Postgres hands out ids before commit, so a reader following by id (after=) could
+ * pass an id whose row commits later and never see it: event inserts take one lock, so ids
+ * commit in order.
+ */
+export async function insertEvents(trx: Transaction<Database>, dialect: StoreDialect, events: readonly NewEvent[]): Promise<void> {
+  if (!events.length) return;
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('berth.events'))`.execute(trx);
+  await trx.insertInto('events').values(events.map(toRow)).execute();
+}
+
 export class EventsRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: StoreDialect = 'sqlite') {}
 
   async insertMany(events: readonly NewEvent[]): Promise<void> {
     if (!events.length) return;
-    const rows = events.map((e) => ({
-      instance_id: e.instanceId, instance_name: e.instance, tenant: e.tenant, type: e.type, message: e.message, actor: e.actor,
-      data: e.data ? JSON.stringify(e.data) : null, at: e.at,
-    }));
     if (this.dialect !== 'postgres') {
-      await this.db.insertInto('events').values(rows).execute();
+      await this.db.insertInto('events').values(events.map(toRow)).execute();
       return;
     }
-    // Postgres hands out ids before commit, so a reader following by id (after=) could pass an id
-    // whose row commits later and never see it. Event inserts take one lock, so ids commit in order.
-    await this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext('berth.events'))`.execute(trx);
-      await trx.insertInto('events').values(rows).execute();
-    });
+    await this.db.transaction().execute((trx) => insertEvents(trx, this.dialect, events));
   }
 
   /** Newest first, unless following (afterId), then oldest first. */

@@ -1,5 +1,7 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database, JobRunsTable, JobsTable } from '../database.js';
+import type { StoreDialect } from '../store-dialect.js';
+import { insertEvents, type NewEvent } from './events-repo.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type JobRunRow = Selectable<JobRunsTable>;
@@ -12,9 +14,15 @@ export interface RunFinish {
   note: string | null;
 }
 
+/** Enabled jobs bound to this instance id (targets are JSON written by berth, ids are alphanumeric). */
+function enabledTargeting(trx: Transaction<Database>, instanceId: string): Promise<JobRow[]> {
+  return trx.selectFrom('jobs').selectAll()
+    .where('enabled', '=', 1).where('target', 'like', `%"instanceId":"${instanceId.replace(/[^\w]/g, '')}"%`).execute();
+}
+
 /** Jobs and their runs. Claiming a slot is inserting its run row: (job_id, slot) is unique. */
 export class JobsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: StoreDialect = 'sqlite') {}
 
   async insert(row: JobRow): Promise<void> {
     await this.db.insertInto('jobs').values(row).execute();
@@ -52,10 +60,20 @@ export class JobsRepo {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Enabled jobs bound to this instance id (targets are JSON written by berth, ids are alphanumeric). */
-  enabledTargeting(instanceId: string): Promise<JobRow[]> {
-    return this.db.selectFrom('jobs').selectAll()
-      .where('enabled', '=', 1).where('target', 'like', `%"instanceId":"${instanceId.replace(/[^\w]/g, '')}"%`).execute();
+  /**
+   * Disables the enabled jobs bound to this instance id and inserts the event each one gets in
+   * the same transaction: whoever sees a job disabled also sees why. Returns the events written.
+   */
+  async disableTargeting(instanceId: string, eventsFor: (jobs: JobRow[]) => NewEvent[]): Promise<NewEvent[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const jobs = await enabledTargeting(trx, instanceId);
+      if (!jobs.length) return [];
+      await trx.updateTable('jobs').set({ enabled: 0, next_run_at: null })
+        .where('id', 'in', jobs.map((j) => j.id)).where('enabled', '=', 1).execute();
+      const events = eventsFor(jobs);
+      await insertEvents(trx, this.dialect, events);
+      return events;
+    });
   }
 
   async delete(id: string): Promise<boolean> {
