@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsafeDbForTests } from '../helpers/store-db.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { storeUrlFor } from '../helpers/databases.js';
+import type { Store } from '../../src/store/store.js';
+import { openTestStore } from '../helpers/databases.js';
 import { testEnv } from '../helpers/env.js';
 
 const WRITERS = 8;
@@ -20,25 +17,16 @@ const PER_BATCH = 2;
  */
 describe(`events follow order under concurrent writers (${testEnv.store})`, () => {
   let store: Store;
-  let drop: () => Promise<void>;
-  let dataDir: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'berth-events-order-'));
-    const db = await storeUrlFor(testEnv.store);
-    drop = db.drop;
-    store = openStore({ url: db.url, dataDir, poolSize: WRITERS + 2 });
-    await store.migrate();
+    ({ store, close } = await openTestStore('berth-events-order-', { poolSize: WRITERS + 2 }));
     if (store.dialect === 'postgres') {
       await sql`create function berth_test_stall() returns trigger as $$ begin perform pg_sleep(random() * 0.02); return new; end $$ language plpgsql`.execute(unsafeDbForTests(store));
       await sql`create trigger berth_test_stall before insert on events for each row execute function berth_test_stall()`.execute(unsafeDbForTests(store));
     }
   });
-  afterAll(async () => {
-    await store?.close();
-    await drop?.();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   it(`${WRITERS} writers × ${BATCHES} batches: a follower by id sees every event once, in id order`, async () => {
     const repo = store.repos.events;

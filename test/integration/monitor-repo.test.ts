@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
@@ -9,9 +6,9 @@ import type { InstanceStatus } from '../../src/common/instance-status.js';
 import { MonitorRepo, type ProbeWrite } from '../../src/store/repositories/monitor-repo.js';
 import { ProbeWriter } from '../../src/monitor/probe-writer.js';
 import type { Database } from '../../src/store/database.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { unsafeDbForTests } from '../helpers/store-db.js';
-import { storeUrlFor } from '../helpers/databases.js';
+import { openTestStore } from '../helpers/databases.js';
 import { testEnv } from '../helpers/env.js';
 
 const COUNT = 500;
@@ -27,16 +24,11 @@ function row(i: number, over: Partial<Record<string, unknown>> = {}) {
 
 describe(`monitor repo: batched probe writes and conditional status changes (${testEnv.store})`, () => {
   let store: Store;
-  let drop: () => Promise<void>;
-  let dataDir: string;
+  let close: (() => Promise<void>) | undefined;
   let transactions = 0;
   let repo: MonitorRepo;
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'berth-monitor-repo-'));
-    const db = await storeUrlFor(testEnv.store);
-    drop = db.drop;
-    store = openStore({ url: db.url, dataDir });
-    await store.migrate();
+    ({ store, close } = await openTestStore('berth-monitor-repo-'));
     // Counts transactions on the real store: a flush must be one, whatever its size.
     const counted = new Proxy(unsafeDbForTests(store), {
       get(target, property, receiver) {
@@ -53,11 +45,7 @@ describe(`monitor repo: batched probe writes and conditional status changes (${t
     rows[7] = row(7, { status: 'failed', last_error: 'gave up after 5 restarts' });
     for (let i = 0; i < rows.length; i += 100) await unsafeDbForTests(store).insertInto('instances').values(rows.slice(i, i + 100)).execute();
   });
-  afterAll(async () => {
-    await store?.close();
-    await drop?.();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   it('lists only desired-running instances in monitored statuses', async () => {
     const listed = await repo.listMonitored();
