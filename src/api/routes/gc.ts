@@ -74,7 +74,7 @@ export function gcRoutes(deps: GcRouteDeps) {
         ...networks.map((n) => ({ kind: 'network', name: n.name, instanceId: null, tenant: n.tenant })),
       ];
       if (removed.length > 0) {
-        deps.events.record(...removed.map((r) => ({
+        await deps.events.record(...removed.map((r) => ({
           instanceId: r.instanceId, tenant: r.tenant, type: 'orphan-removed', actor: principal.name,
           message: `gc removed orphaned ${r.kind} ${r.name}`, data: { kind: r.kind, name: r.name },
         })));

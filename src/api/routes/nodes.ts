@@ -66,7 +66,7 @@ export function nodeRoutes(deps: NodeRouteDeps) {
     }, async (request) => {
       const principal = requireAdmin(request);
       const node = await cluster().setAvailability(request.params.id, request.body.action === 'drain' ? 'drain' : 'active', scopeFilter(deps.scope));
-      deps.events.record({ instanceId: null, tenant: null, type: `node-${request.body.action === 'drain' ? 'drained' : 'activated'}`, actor: principal.name, message: `node ${node.hostname} set to ${node.availability}`, data: { node: node.id, hostname: node.hostname } });
+      await deps.events.record({ instanceId: null, tenant: null, type: `node-${request.body.action === 'drain' ? 'drained' : 'activated'}`, actor: principal.name, message: `node ${node.hostname} set to ${node.availability}`, data: { node: node.id, hostname: node.hostname } });
       return node;
     });
 

@@ -53,9 +53,13 @@ export class EventLog {
     }
   }
 
-  /** Appends without failing the caller: events must never break the action they record. */
-  record(...events: AppendEvent[]): void {
-    this.append(...events).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record event'));
+  /**
+   * Appends without failing the caller: events must never break the action they record. An
+   * API action awaits it before answering, so its event is in the history when the answer
+   * arrives (on Postgres a later read may use another connection); loops need not wait.
+   */
+  record(...events: AppendEvent[]): Promise<void> {
+    return this.append(...events).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record event'));
   }
 
   subscribe(listener: Listener): () => void {

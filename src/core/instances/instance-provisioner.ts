@@ -153,7 +153,7 @@ export class InstanceProvisioner {
         if (row.hostPort !== null) avoid.add(row.hostPort);
         const from = row.hostPort;
         row = await this.reassignPort(row, avoid);
-        this.o.events.record({
+        await this.o.events.record({
           instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'port-reassigned', actor,
           message: `host port ${from} was taken by another process; moved to ${row.hostPort}`, data: { from, to: row.hostPort },
         });
@@ -185,7 +185,7 @@ export class InstanceProvisioner {
     // A recreate is history even when the status moved on while it ran (a slow Swarm start
     // lets the monitor see the old one fail meanwhile): the container was remade either way.
     if (type && (moved || type === 'recreated')) {
-      this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
+      await this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type, actor, message, data: { hostPort: started.hostPort } });
     }
     if (moved) this.o.watcher.watch(row.id);
     return moved;
@@ -206,7 +206,7 @@ export class InstanceProvisioner {
       const message = describeError(error);
       if (error instanceof BerthError && PERMANENT.has(error.code)) {
         if (await this.o.repo.transition(id, 'creating', 'failed', { lastError: message })) {
-          this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
+          await this.o.events.record({ instanceId: id, instance: row.name, tenant: row.tenant, type: 'create-failed', actor, message });
         }
         return;
       }
@@ -249,7 +249,7 @@ export class InstanceProvisioner {
       });
     }
     await this.o.repo.delete(id);
-    this.o.events.record({
+    await this.o.events.record({
       instanceId: id, instance: row.name, tenant: row.tenant, type: 'deleted', actor,
       message: kept ? `deleted; workspace volume ${volume} kept` : 'deleted with its container and workspace',
       data: { hostPort: row.hostPort, keptWorkspace: kept ? volume : null },

@@ -165,7 +165,7 @@ export class InstanceService {
       throw error;
     }
     await seeded?.keep();
-    this.o.events.record({
+    await this.o.events.record({
       instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'created', actor,
       message: `created on plan ${row.plan} with image ${row.image}, host port ${row.hostPort}${snapshot ? `, workspace from snapshot ${snapshot.id}` : ''}`,
       data: { plan: row.plan, image: row.image, hostPort: row.hostPort, secretNames, ...(kept ? { workspace: kept.id } : {}), ...(snapshot ? { snapshot: snapshot.id } : {}) },
@@ -285,7 +285,7 @@ export class InstanceService {
       await this.o.workspaces.unkeepVolume(volume);
     }
     if (await this.o.repo.transition(row.id, STATUS.deletable, 'deleting')) {
-      this.o.events.record({
+      await this.o.events.record({
         instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'deleting', actor,
         message: reason ?? (options.keepData ? 'delete requested; keeping the workspace' : 'delete requested'),
       });
@@ -344,7 +344,7 @@ export class InstanceService {
         if (!(await this.o.repo.transition(row.id, STATUS.actionable, 'stopping', { desiredState: 'stopped' }))) throw this.movedOn(row.name);
         await this.o.provisioner.stopContainer(row);
         if (await this.o.repo.transition(row.id, 'stopping', 'stopped')) {
-          this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
+          await this.o.events.record({ instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'stopped', actor, message: reason ?? 'stopped on request' });
         }
         return;
       }

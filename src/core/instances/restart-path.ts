@@ -65,7 +65,7 @@ export class RestartPath {
     const outcome = await steps.commit(span.until);
     if (!outcome) return false;
     this.o.count?.(req.cause);
-    this.o.events.record({
+    await this.o.events.record({
       instanceId: req.instanceId, instance: req.instance, tenant: req.tenant, type: 'restarted', actor: req.actor,
       message: outcome.message, data: { cause: req.cause, ...outcome.data },
     });

@@ -46,7 +46,7 @@ let seq = 0;
 
 function startRunner(): RolloutRunner {
   runner = new RolloutRunner({
-    rollouts: repos.rollouts, upgrades: repos.upgrades, events: { record: () => undefined }, runtimeUp: () => true, clock: systemClock,
+    rollouts: repos.rollouts, upgrades: repos.upgrades, events: { record: async () => undefined }, runtimeUp: () => true, clock: systemClock,
     logger: createLogger('silent'), tickMs: 20,
     service: { patchOf: (r) => ({ ...r.patch }) as never },
     revisions: {

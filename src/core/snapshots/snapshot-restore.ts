@@ -104,7 +104,7 @@ export class SnapshotRestore implements WorkspaceSeeder {
       await this.d.lock.run(found.id, () => this.swap(found.id, snapshot, actor));
     } catch (error) {
       this.d.gate.report(error);
-      this.d.events.record({
+      await this.d.events.record({
         instanceId: found.id, instance: found.name, tenant: found.tenant, type: 'snapshot-restore-failed', actor,
         message: `restore of snapshot ${snapshotId} failed; the instance is as it was: ${describeError(error)}`, data: { snapshot: snapshotId },
       });
@@ -143,7 +143,7 @@ export class SnapshotRestore implements WorkspaceSeeder {
     await runtime.removeContainer(holder).catch(() => undefined);
     // The old workspace goes last; if it cannot yet, the orphan pass removes it.
     await runtime.removeVolume(old).catch((error: unknown) => this.d.logger.warn({ volume: old, reason: describeError(error) }, 'old workspace not removed yet; the reconciler will'));
-    this.d.events.record({
+    await this.d.events.record({
       instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'snapshot-restored', actor,
       message: `workspace restored from snapshot ${snapshot.id} (taken ${snapshot.createdAt})`,
       data: { snapshot: snapshot.id, volume: fresh, previousVolume: old },

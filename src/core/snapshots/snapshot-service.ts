@@ -124,14 +124,14 @@ export class SnapshotService {
       const reason = describeError(error);
       await this.d.files.remove(snapshot.file).catch(() => undefined);
       await this.d.repo.fail(id, reason, this.now(), pauseMs).catch(() => undefined);
-      this.d.events.record({
+      await this.d.events.record({
         instanceId: found.id, instance: found.name, tenant: found.tenant, type: 'snapshot-failed', actor,
         message: `snapshot ${id} failed: ${reason}`, data: { snapshot: id, trigger, mode: options.mode },
       });
       throw error;
     }
     const made = (await this.d.repo.get(id))!;
-    this.d.events.record({
+    await this.d.events.record({
       instanceId: found.id, instance: found.name, tenant: found.tenant, type: 'snapshot-created', actor,
       message: `workspace snapshot ${id} (${made.sizeBytes} bytes, agent ${options.mode === 'stop' ? 'down' : 'paused'} ${made.pauseMs} ms)`,
       data: { snapshot: id, trigger, mode: options.mode, sizeBytes: made.sizeBytes, sha256: made.sha256, pauseMs: made.pauseMs },
@@ -191,7 +191,7 @@ export class SnapshotService {
     const snapshot = await this.visible(id, viewer);
     if (snapshot.status === 'creating') throw new BerthError('INVALID_STATE', `snapshot ${id} is still being taken; delete it when it is done`);
     await this.remove(snapshot);
-    this.d.events.record({
+    await this.d.events.record({
       instanceId: snapshot.instanceId, instance: snapshot.instance, tenant: snapshot.tenant, type: 'snapshot-deleted', actor,
       message: `snapshot ${id} deleted`, data: { snapshot: id },
     });
@@ -215,7 +215,7 @@ export class SnapshotService {
     const pruned = automatic.slice(keep);
     for (const s of pruned) await this.remove(s).catch(() => undefined);
     if (pruned.length) {
-      this.d.events.record({
+      await this.d.events.record({
         instanceId: row.id, instance: row.name, tenant: row.tenant, type: 'snapshots-pruned',
         message: `pruned ${pruned.length} old snapshot(s), keeping ${keep}`, data: { snapshots: pruned.map((s) => s.id), keep },
       });

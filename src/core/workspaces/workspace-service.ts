@@ -55,7 +55,7 @@ export class WorkspaceService {
       await this.d.repo.keep(row);
       throw error;
     }
-    this.d.events.record({
+    await this.d.events.record({
       instanceId: row.instanceId, instance: row.instanceName, tenant: row.tenant, type: 'workspace-deleted', actor,
       message: `kept workspace ${row.id} (volume ${row.volume}) deleted`, data: { workspace: row.id, volume: row.volume },
     });
