@@ -8,6 +8,21 @@ import { startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 type ServiceList = { container: string; supervisor: string; scanDir: string; items: Service[] };
 type Events = { items: Array<{ type: string; actor: string; data: { service?: string; exitCode?: number | null; critical?: boolean } | null }> };
 
+/** What the test and berth each saw, for a watch that did not report: read before judging. */
+async function watchDiagnosis(td: TestDaemon, containerId: string, events: Events['items']): Promise<string> {
+  const instance = (await getInstance(td, 'watched')).body;
+  const services = await td.api<ServiceList>('GET', '/v1/instances/watched/services');
+  const flag = await execIn(containerId, ['test', '-e', '/tmp/crash-worker']);
+  return [
+    `instance: ${JSON.stringify({ status: instance.status, restarts: instance.restarts, containerId: instance.containerId, startedAt: instance.startedAt, lastError: instance.lastError })}`,
+    `test's container: ${containerId}; /tmp/crash-worker ${flag === 0 ? 'exists' : 'is gone'}`,
+    `services (${services.status}): ${JSON.stringify(services.body.items?.map((x) => ({ name: x.name, state: x.state, raw: x.raw })))}`,
+    `events: ${events.map((e) => e.type).join(', ')}`,
+    'daemon log (service, warn, error):',
+    ...td.logs.filter((l) => /service|"level":(40|50)/.test(l)).slice(-40),
+  ].join('\n');
+}
+
 /** s6 in a scan directory no default names: the instance's own scanDir, or its plan's. */
 const CUSTOM = ['/bin/sh', '-c', 'mkdir -p /run/custom && cp -R /etc/s6/services/. /run/custom/ && exec s6-svscan /run/custom'];
 
@@ -71,12 +86,17 @@ describe(`s6 scan directories and the service watch (${testEnv.store})`, () => {
     const before = (await getInstance(td, 'watched')).body;
     expect(await execIn(watchedContainer, ['touch', '/tmp/crash-worker'])).toBe(0);
     const events = () => td.api<Events>('GET', '/v1/instances/watched/events?limit=200');
-    const downs = await until(events, (r) => r.body.items.some((e) => e.type === 'service-down' && e.data?.service === 'worker'), 30_000, 250);
-    const down = downs.body.items.find((e) => e.type === 'service-down' && e.data?.service === 'worker')!;
+    // 60 s: one engine call may take up to the client's 30 s idle timeout before berth gives it up.
+    const downs = await until(events, (r) => r.body.items.some((e) => e.type === 'service-down' && e.data?.service === 'worker'), 60_000, 250);
+    const down = downs.body.items.find((e) => e.type === 'service-down' && e.data?.service === 'worker');
+    if (!down) throw new Error(`no service-down event for worker within 60 s\n${await watchDiagnosis(td, watchedContainer, downs.body.items)}`);
     expect(down.actor).toBe('berth');
     expect(down.data).toMatchObject({ service: 'worker', critical: false });
     expect(await execIn(watchedContainer, ['rm', '-f', '/tmp/crash-worker'])).toBe(0);
-    await until(events, (r) => r.body.items.some((e) => e.type === 'service-up' && e.data?.service === 'worker'), 30_000, 250);
+    const ups = await until(events, (r) => r.body.items.some((e) => e.type === 'service-up' && e.data?.service === 'worker'), 60_000, 250);
+    if (!ups.body.items.some((e) => e.type === 'service-up' && e.data?.service === 'worker')) {
+      throw new Error(`no service-up event for worker within 60 s\n${await watchDiagnosis(td, watchedContainer, ups.body.items)}`);
+    }
     const after = (await getInstance(td, 'watched')).body;
     expect(after.containerId).toBe(before.containerId);
     expect(after.restarts).toBe(before.restarts);
@@ -84,7 +104,7 @@ describe(`s6 scan directories and the service watch (${testEnv.store})`, () => {
     expect(all.filter((e) => e.type === 'service-restarted')).toEqual([]);
     // The crash itself was seen with its exit code at least once (s6 restarts the worker every second).
     expect(all.some((e) => e.type === 'service-down' && e.data?.service === 'worker' && e.data.exitCode === 3)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 
   it('an action through the API is one event, not reported again by the watch', async () => {
     const down = await act(td, '/v1/instances/watched', 'ticker', 'down');

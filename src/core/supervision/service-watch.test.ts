@@ -51,6 +51,22 @@ describe('ServiceWatch', () => {
     expect(events.map((e) => e.type)).toEqual(['service-down', 'service-up']);
   });
 
+  it('at the first look, a service s6 wants up that is down after a failure is reported; one never run, exited 0 or wanted down is not', async () => {
+    const { watch, states, events } = setup([inst('a')]);
+    const wantedDown: ScannedService = { ...svc('stopped', false, 1, 1), wantUp: false };
+    const signalled: ScannedService = { ...svc('killed', false, 1), signal: 'SIGKILL' };
+    states.set('a', [svc('crashing', false, 1, 3), signalled, svc('never', false, 1), svc('done', false, 1, 0), wantedDown, svc('fine', true, 1)]);
+    await watch.round();
+    expect(events.map((e) => [e.type, e.data?.service, e.data?.firstLook])).toEqual([['service-down', 'crashing', true], ['service-down', 'killed', true]]);
+    events.length = 0;
+    // Still down at the next look: not reported again.
+    await watch.round();
+    expect(events).toEqual([]);
+    states.set('a', [svc('crashing', true, 2), signalled, svc('never', false, 1), svc('done', false, 1, 0), wantedDown, svc('fine', true, 1)]);
+    await watch.round();
+    expect(events.map((e) => [e.type, e.data?.service])).toEqual([['service-up', 'crashing']]);
+  });
+
   it('a restart between two reads is both events; a state an action left is not reported again; a new container is a new baseline', async () => {
     const instances = [inst('a')];
     const { watch, states, events } = setup(instances);

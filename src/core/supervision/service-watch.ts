@@ -40,7 +40,8 @@ const UNSUPERVISED_RECHECK_ROUNDS = 10;
  * Watches the non-critical s6 services of every running instance: a cheap periodic status
  * read (stats, and an archive read only when a status file changed; see ScanDirReader) at its
  * own interval with bounded concurrency. A service seen going down or coming back up is a
- * `service-down` / `service-up` event; nothing is restarted (critical services are the
+ * `service-down` / `service-up` event, and so is one found down after a failure at the first
+ * look; nothing is restarted (critical services are the
  * monitor's, through ServiceHealth). An instance found without s6 is not looked at again for
  * the same container start, except every UNSUPERVISED_RECHECK_ROUNDS rounds: at 500 such
  * instances, one inspect each per round was most of the daemon's CPU between probes.
@@ -130,8 +131,17 @@ export class ServiceWatch {
       const up = s.state === 'up';
       const before = entry.up.get(s.name);
       entry.up.set(s.name, { up, changedAt: s.changedAt });
-      if (before === undefined || critical.has(s.name)) continue;
+      if (critical.has(s.name)) continue;
       const down = { ...base, type: 'service-down', data: { service: s.name, exitCode: s.exitCode, signal: s.signal, critical: false } };
+      if (before === undefined) {
+        // First sight (a new container, or a berth just started) is the baseline, except a
+        // service s6 wants up that is down after a failure: a crash loop is mostly down, and
+        // would otherwise go unreported for as long as it lasts.
+        if (!up && s.wantUp && ((s.exitCode !== null && s.exitCode !== 0) || s.signal !== null)) {
+          this.o.events.record({ ...down, message: `service ${s.name} is down: ${s.raw} (so when the watch first looked)`, data: { ...down.data, firstLook: true } });
+        }
+        continue;
+      }
       const upAgain = { ...base, type: 'service-up', message: `service ${s.name} is up again: ${s.raw}`, data: { service: s.name, pid: s.pid, critical: false } };
       if (before.up && !up) this.o.events.record({ ...down, message: `service ${s.name} is down: ${s.raw}` });
       else if (!before.up && up) this.o.events.record(upAgain);
