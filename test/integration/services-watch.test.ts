@@ -87,16 +87,17 @@ describe(`s6 scan directories and the service watch (${testEnv.store})`, () => {
     expect(await execIn(watchedContainer, ['touch', '/tmp/crash-worker'])).toBe(0);
     const events = () => td.api<Events>('GET', '/v1/instances/watched/events?limit=200');
     // 60 s: one engine call may take up to the client's 30 s idle timeout before berth gives it up.
-    const downs = await until(events, (r) => r.body.items.some((e) => e.type === 'service-down' && e.data?.service === 'worker'), 60_000, 250);
-    const down = downs.body.items.find((e) => e.type === 'service-down' && e.data?.service === 'worker');
-    if (!down) throw new Error(`no service-down event for worker within 60 s\n${await watchDiagnosis(td, watchedContainer, downs.body.items)}`);
+    const workerEvent = async (type: string): Promise<Events['items'][number]> => {
+      const got = await until(events, (r) => r.body.items.some((e) => e.type === type && e.data?.service === 'worker'), 60_000, 250);
+      const found = got.body.items.find((e) => e.type === type && e.data?.service === 'worker');
+      if (!found) throw new Error(`no ${type} event for worker within 60 s\n${await watchDiagnosis(td, watchedContainer, got.body.items)}`);
+      return found;
+    };
+    const down = await workerEvent('service-down');
     expect(down.actor).toBe('berth');
     expect(down.data).toMatchObject({ service: 'worker', critical: false });
     expect(await execIn(watchedContainer, ['rm', '-f', '/tmp/crash-worker'])).toBe(0);
-    const ups = await until(events, (r) => r.body.items.some((e) => e.type === 'service-up' && e.data?.service === 'worker'), 60_000, 250);
-    if (!ups.body.items.some((e) => e.type === 'service-up' && e.data?.service === 'worker')) {
-      throw new Error(`no service-up event for worker within 60 s\n${await watchDiagnosis(td, watchedContainer, ups.body.items)}`);
-    }
+    await workerEvent('service-up');
     const after = (await getInstance(td, 'watched')).body;
     expect(after.containerId).toBe(before.containerId);
     expect(after.restarts).toBe(before.restarts);
